@@ -1,0 +1,97 @@
+# persona: build, test, install.  GNU make.
+#   make            build/persona
+#   make check      deps, build, unit and integration suites (Check)
+#   make demo       deps, build, run the main job on the embedded busybox
+#   make SAN=1 ...  the same with ASan+UBSan, in build/san
+#   make WERROR=1   warnings are errors (CI)
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+SAN     ?= 0
+WERROR  ?= 0
+
+ifeq ($(SAN),1)
+BUILD   ?= build/san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   ?= build
+SANFLAGS =
+endif
+
+PKGS     = libseccomp libcap libcgroup jansson
+CPPFLAGS += -I. -D_GNU_SOURCE
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(SANFLAGS) \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+LDFLAGS += $(SANFLAGS)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lutil
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+LIB_SRCS = $(wildcard common/*.c) $(wildcard isolation/*.c) \
+           $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+INTEG_SRCS = $(wildcard tests/integration/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+INTEG_BINS = $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/integration/%)
+TEST_COMMON = tests/harness.c
+
+# Debian packages the build, the tests and the benchmark need.
+DEPS = build-essential pkg-config libseccomp-dev libcap-dev libcgroup-dev libjansson-dev \
+       check libsubunit-dev busybox-static debootstrap procps iproute2 util-linux \
+       crun runc bubblewrap hyperfine
+
+.PHONY: all deps check unit integration demo install clean bench
+
+all: $(BUILD)/persona
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libpersona.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/persona: $(BUILD)/obj/runtime/main.o $(BUILD)/libpersona.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_COMMON) $(BUILD)/libpersona.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_COMMON) $(BUILD)/libpersona.a $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests/integration/%: tests/integration/%.c $(TEST_COMMON) $(BUILD)/libpersona.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_COMMON) $(BUILD)/libpersona.a $(LDLIBS) $(CHECK_LIBS)
+
+deps:
+	@./tests/fixtures/install-deps.sh $(DEPS)
+
+unit: $(UNIT_BINS)
+	@./tests/run-suites.sh $(UNIT_BINS)
+
+integration: $(BUILD)/persona $(INTEG_BINS)
+	@PERSONA_BIN=$(abspath $(BUILD)/persona) ./tests/run-suites.sh $(INTEG_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INTEG_BINS)
+	@PERSONA_BIN=$(abspath $(BUILD)/persona) ./tests/run-suites.sh $(UNIT_BINS) $(INTEG_BINS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@./tests/fixtures/demo.sh $(BUILD)/persona
+
+bench: deps all
+	@./bench/run.sh $(BUILD)/persona
+
+install: $(BUILD)/persona
+	install -D -m 0755 $(BUILD)/persona $(DESTDIR)$(PREFIX)/bin/persona
+	install -D -m 0644 docs/persona.1 $(DESTDIR)$(PREFIX)/share/man/man1/persona.1
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
