@@ -21,7 +21,7 @@ endif
 PKGS     = libseccomp libcap libcgroup jansson
 CPPFLAGS += -I. -D_GNU_SOURCE
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(SANFLAGS) \
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror

@@ -1,0 +1,418 @@
+/* persona run: create + start a container on a bundle in the state
+ * directory, then wait for it (or, with -d, leave a monitor to). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "runtime/commands.h"
+#include "runtime/container.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
+
+static const char run_usage[] =
+	"Usage: persona run [OPTIONS] IMAGE|ROOTFS-DIR [COMMAND [ARG...]]\n"
+	"\n"
+	"Run a command in a new container.  IMAGE is \"busybox\" (made from the\n"
+	"host's busybox-static on first use); ROOTFS-DIR is any directory holding\n"
+	"a root filesystem, used read-only under an overlay.\n"
+	"\n"
+	"Options:\n"
+	"      --name NAME            name the container\n"
+	"      --rm                   remove the container when it exits\n"
+	"  -d, --detach               run in the background and print its ID\n"
+	"  -i, --interactive          keep standard input open\n"
+	"  -t, --tty                  give the container a terminal\n"
+	"  -e, --env KEY[=VALUE]      set an environment variable\n"
+	"      --env-file FILE        read KEY=VALUE lines\n"
+	"  -w, --workdir DIR          working directory in the container\n"
+	"  -u, --user UID[:GID]|NAME  user to run as (names from the container's /etc/passwd)\n"
+	"  -h, --hostname NAME        the container's host name\n"
+	"  -v, --volume HOST:CTR[:ro] bind-mount a host path\n"
+	"      --tmpfs PATH[:OPTS]    mount a tmpfs\n"
+	"      --read-only            make the root filesystem read-only\n"
+	"  -m, --memory SIZE          memory limit (e.g. 64m)\n"
+	"      --memory-swap SIZE     memory plus swap limit; -1 for unlimited swap\n"
+	"      --cpus N               CPU quota, in CPUs (e.g. 0.5)\n"
+	"  -c, --cpu-shares N         relative CPU weight\n"
+	"      --cpuset-cpus LIST     CPUs the container may use (e.g. 0-1)\n"
+	"      --pids-limit N         maximum number of processes (-1: unlimited)\n"
+	"      --ulimit NAME=SOFT[:HARD]  a resource limit (e.g. nofile=1024:2048)\n"
+	"      --cap-add CAP          add a capability (or ALL)\n"
+	"      --cap-drop CAP         drop a capability (or ALL)\n"
+	"      --privileged           all capabilities, no seccomp, no masked paths\n"
+	"      --security-opt OPT     seccomp=unconfined|FILE, no-new-privileges[=true|false]\n"
+	"      --init                 run a minimal init as PID 1 that reaps zombies\n"
+	"      --network none|host    loopback only (default), or the host's network\n"
+	"      --help                 this text\n";
+
+enum {
+	OPT_NAME = 256, OPT_RM, OPT_ENV_FILE, OPT_TMPFS, OPT_READ_ONLY, OPT_MEMORY_SWAP, OPT_CPUS,
+	OPT_CPUSET, OPT_PIDS, OPT_ULIMIT, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY,
+	OPT_INIT, OPT_NETWORK, OPT_HELP,
+};
+
+static void strv_add(struct strv *s, const char *v)
+{
+	const char **n = realloc(s->v, (s->n + 2) * sizeof(*n));
+	if (!n)
+		abort();
+	s->v = n;
+	s->v[s->n++] = v;
+	s->v[s->n] = NULL;
+}
+
+static void strv_free(struct strv *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void free_opts(struct run_opts *o)
+{
+	strv_free(&o->env);
+	strv_free(&o->env_files);
+	strv_free(&o->volumes);
+	strv_free(&o->tmpfs);
+	strv_free(&o->ulimits);
+	strv_free(&o->cap_add);
+	strv_free(&o->cap_drop);
+}
+
+/* Return 0 to go on, or an exit status (help, usage error). */
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "rm", no_argument, NULL, OPT_RM },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "hostname", required_argument, NULL, 'h' },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "tmpfs", required_argument, NULL, OPT_TMPFS },
+		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "cpu-shares", required_argument, NULL, 'c' },
+		{ "cpuset-cpus", required_argument, NULL, OPT_CPUSET },
+		{ "pids-limit", required_argument, NULL, OPT_PIDS },
+		{ "ulimit", required_argument, NULL, OPT_ULIMIT },
+		{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
+		{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
+		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
+		{ "security-opt", required_argument, NULL, OPT_SECURITY },
+		{ "init", no_argument, NULL, OPT_INIT },
+		{ "network", required_argument, NULL, OPT_NETWORK },
+		{ "net", required_argument, NULL, OPT_NETWORK },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->no_new_privs = -1;
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NAME: o->name = optarg; break;
+		case OPT_RM: o->rm = true; break;
+		case 'd': o->detach = true; break;
+		case 'i': o->interactive = true; break;
+		case 't': o->tty = true; break;
+		case 'e': strv_add(&o->env, optarg); break;
+		case OPT_ENV_FILE: strv_add(&o->env_files, optarg); break;
+		case 'w': o->workdir = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'h': o->hostname = optarg; break;
+		case 'v': strv_add(&o->volumes, optarg); break;
+		case OPT_TMPFS: strv_add(&o->tmpfs, optarg); break;
+		case OPT_READ_ONLY: o->read_only = true; break;
+		case 'm': o->memory = optarg; break;
+		case OPT_MEMORY_SWAP: o->memory_swap = optarg; break;
+		case OPT_CPUS: o->cpus = optarg; break;
+		case 'c': o->cpu_shares = optarg; break;
+		case OPT_CPUSET: o->cpuset_cpus = optarg; break;
+		case OPT_PIDS: o->pids_limit = optarg; break;
+		case OPT_ULIMIT: strv_add(&o->ulimits, optarg); break;
+		case OPT_CAP_ADD: strv_add(&o->cap_add, optarg); break;
+		case OPT_CAP_DROP: strv_add(&o->cap_drop, optarg); break;
+		case OPT_PRIVILEGED: o->privileged = true; break;
+		case OPT_INIT: o->init = true; break;
+		case OPT_NETWORK: o->network = optarg; break;
+		case OPT_SECURITY:
+			if (!strncmp(optarg, "seccomp=", 8) || !strncmp(optarg, "seccomp:", 8)) {
+				o->seccomp = optarg + 8;
+			} else if (!strcmp(optarg, "no-new-privileges") ||
+				   !strcmp(optarg, "no-new-privileges=true") ||
+				   !strcmp(optarg, "no-new-privileges:true")) {
+				o->no_new_privs = 1;
+			} else if (!strcmp(optarg, "no-new-privileges=false") ||
+				   !strcmp(optarg, "no-new-privileges:false")) {
+				o->no_new_privs = 0;
+			} else {
+				fprintf(stderr, "persona: --security-opt \"%s\": unknown option\n", optarg);
+				return 125;
+			}
+			break;
+		case OPT_HELP:
+			usage_print(run_usage);
+			return -1;
+		default:
+			fprintf(stderr, "See 'persona run --help'.\n");
+			return 125;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "persona: run needs an IMAGE or ROOTFS-DIR; see 'persona run --help'\n");
+		return 125;
+	}
+	if (o->detach && o->rm && false)
+		return 125;
+	o->image = argv[optind];
+	o->args = (const char *const *)argv + optind + 1;
+	return 0;
+}
+
+static const char *const adjectives[] = { "brave", "calm", "eager", "fond", "keen", "lucid", "merry",
+					  "nifty", "quiet", "sharp", "swift", "tender", "vivid", "witty" };
+static const char *const nouns[] = { "babbage", "curie", "darwin", "euler", "gauss", "hopper", "kepler",
+				     "lovelace", "noether", "pascal", "ritchie", "turing", "wirth", "yalow" };
+
+static void pick_name(struct state *st)
+{
+	unsigned a = (unsigned)strtoul((char[]){ st->id[0], st->id[1], st->id[2], 0 }, NULL, 16);
+	unsigned b = (unsigned)strtoul((char[]){ st->id[3], st->id[4], st->id[5], 0 }, NULL, 16);
+	snprintf(st->name, sizeof(st->name), "%s_%s_%.4s", adjectives[a % 14], nouns[b % 14], st->id + 6);
+}
+
+static bool valid_name(const char *n)
+{
+	/* docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+	if (!n[0] || !n[1] || strlen(n) > 128)
+		return false;
+	if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", n[0]))
+		return false;
+	return strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(n);
+}
+
+static void command_string(const json_t *spec, char *buf, size_t len)
+{
+	size_t i, off = 0;
+	json_t *a;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(json_object_get(spec, "process"), "args"), i, a) {
+		int n = snprintf(buf + off, len - off, "%s%s", i ? " " : "", json_string_value(a));
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+/* Create, start and wait, as the container's parent.  `report` (-d): a
+ * pipe to the waiting `persona run` for the outcome of create and start. */
+static int run_container(struct state *st, json_t *spec, const struct run_opts *o, int report)
+{
+	struct container c = { .st = st, .spec = spec, .stdio = { -1, -1, -1 }, .log_fd = -1,
+			       .interactive = o->interactive };
+	struct perr err = { 0 };
+	int devnull = -1, logfd = -1, status;
+
+	container_block_signals(&c);
+	st->monitor = getpid();
+	st->monitor_start = proc_start_time(st->monitor);
+	if (state_save(st, &err) < 0)
+		goto fail;
+	if (!o->interactive && !o->tty) {
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		c.stdio[0] = devnull;
+	}
+	if (o->detach) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/container.log", st->dir);
+		logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (logfd < 0) {
+			perr_set(&err, errno, "%s", path);
+			goto fail;
+		}
+		c.stdio[0] = devnull;
+		c.stdio[1] = c.stdio[2] = logfd;
+		c.log_fd = o->tty ? logfd : -1;
+	}
+	if (container_create(&c, &err) < 0 || container_start(&c, &err) < 0)
+		goto fail;
+	if (report >= 0) {
+		if (write(report, "", 1) != 1) {
+			/* The waiting persona is gone; carry on. */
+		}
+		close(report);
+	}
+	status = container_wait(&c);
+	if (devnull >= 0)
+		close(devnull);
+	if (logfd >= 0)
+		close(logfd);
+	int lock = state_lock(st, &err);
+	if (st->autoremove)
+		state_remove(st, &err);
+	else
+		state_save(st, &err);
+	if (lock >= 0)
+		close(lock);
+	return status;
+fail:
+	container_abort(&c);
+	if (devnull >= 0)
+		close(devnull);
+	if (logfd >= 0)
+		close(logfd);
+	state_remove(st, NULL);
+	status = perr_exit_status(&err);
+	if (report >= 0) {
+		char buf[PERR_MSG_MAX + 8];
+		int n = snprintf(buf, sizeof(buf), "%c%s", (char)status, err.msg);
+		if (write(report, buf, (size_t)n) != n) {
+			/* nothing more to say to anyone */
+		}
+		close(report);
+	} else {
+		perr_print(&err);
+	}
+	return status;
+}
+
+/* -d: the monitor is a child in its own session; we wait only for the
+ * outcome of create and start, then print the ID. */
+static int run_detached(struct state *st, json_t *spec, const struct run_opts *o)
+{
+	int p[2];
+	pid_t pid;
+	char buf[PERR_MSG_MAX + 8];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		perror("persona: pipe");
+		state_remove(st, NULL);
+		return 125;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("persona: fork");
+		state_remove(st, NULL);
+		return 125;
+	}
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		close(p[0]);
+		setsid();
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		_exit(run_container(st, spec, o, p[1]) & 0xff);
+	}
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	if (n == 1 && buf[0] == '\0') {
+		printf("%s\n", st->id);
+		return 0;
+	}
+	if (n <= 0) {
+		fprintf(stderr, "persona: the monitor of container %.12s died while starting it\n", st->id);
+		waitpid(pid, NULL, 0);
+		return 125;
+	}
+	buf[n] = '\0';
+	fprintf(stderr, "persona: %s\n", buf + 1);
+	waitpid(pid, NULL, 0);
+	return (unsigned char)buf[0];
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const char *const busybox_cmd[] = { "sh", NULL };
+	struct run_opts o = { 0 };
+	struct state st = { 0 };
+	struct perr err = { 0 };
+	_cleanup_json_ json_t *spec = NULL;
+	char rootfs[PATH_MAX], path[PATH_MAX];
+	struct stat sb;
+	int r;
+
+	r = parse_opts(argc, argv, &o);
+	if (r) {
+		free_opts(&o);
+		return r < 0 ? 0 : r;
+	}
+	state_gc();
+	if (o.name && !valid_name(o.name)) {
+		fprintf(stderr, "persona: --name \"%s\": invalid name; use [a-zA-Z0-9][a-zA-Z0-9_.-]+\n", o.name);
+		free_opts(&o);
+		return 125;
+	}
+	if (!strcmp(o.image, "busybox") || !strcmp(o.image, "busybox:latest") ||
+	    !strcmp(o.image, "docker.io/library/busybox:latest")) {
+		if (busybox_rootfs(rootfs, sizeof(rootfs), &err) < 0)
+			goto fail;
+		o.default_args = busybox_cmd;
+	} else if (stat(o.image, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		if (!realpath(o.image, rootfs)) {
+			perr_set(&err, errno, "root filesystem \"%s\"", o.image);
+			goto fail;
+		}
+	} else if (strchr(o.image, '/') || o.image[0] == '.') {
+		perr_set(&err, stat(o.image, &sb) < 0 ? errno : ENOTDIR, "root filesystem \"%s\"", o.image);
+		goto fail;
+	} else {
+		perr_set(&err, 0, "image \"%s\": not found (only \"busybox\" and root filesystem directories "
+			 "are supported so far)", o.image);
+		goto fail;
+	}
+	o.rootfs = rootfs;
+	state_new_id(st.id);
+	if (o.name)
+		snprintf(st.name, sizeof(st.name), "%s", o.name);
+	else
+		pick_name(&st);
+	spec = spec_from_run(&o, st.id, &err);
+	if (!spec)
+		goto fail;
+	if (state_create(&st, &err) < 0)
+		goto fail;
+	snprintf(st.status, sizeof(st.status), "creating");
+	st.autoremove = o.rm;
+	st.detached = o.detach;
+	state_now(st.created);
+	snprintf(st.image, sizeof(st.image), "%s", o.image);
+	command_string(spec, st.command, sizeof(st.command));
+	snprintf(path, sizeof(path), "%s/config.json", st.dir);
+	if (json_dump_path_atomic(spec, path, &err) < 0) {
+		state_remove(&st, NULL);
+		goto fail;
+	}
+	r = o.detach ? run_detached(&st, spec, &o) : run_container(&st, spec, &o, -1);
+	state_release(&st);
+	free_opts(&o);
+	return r;
+fail:
+	perr_print(&err);
+	free_opts(&o);
+	return perr_exit_status(&err);
+}

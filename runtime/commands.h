@@ -1,0 +1,25 @@
+/* persona: the sub-commands.  Each takes argc/argv after the sub-command
+ * name (argv[0] is the sub-command) and returns the process exit status. */
+#ifndef PERSONA_RUNTIME_COMMANDS_H
+#define PERSONA_RUNTIME_COMMANDS_H
+
+int cmd_run(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_spec(int argc, char **argv);
+
+/* The embedded default image: make /var/lib/persona/busybox from the
+ * host's static busybox (Debian busybox-static) on first use.  Writes the
+ * root filesystem path into `out`.  -1 + err when busybox is absent. */
+struct perr;
+int busybox_rootfs(char *out, unsigned long len, struct perr *err);
+
+/* Print usage for a sub-command to stdout. */
+void usage_print(const char *text);
+
+#endif

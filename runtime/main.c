@@ -1,0 +1,95 @@
+/* persona: the command line.  Global options, then one sub-command. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/commands.h"
+#include "runtime/state.h"
+
+#define PERSONA_VERSION "0.1.0"
+
+static const char usage[] =
+	"Usage: persona [--root DIR] COMMAND [OPTIONS] [ARG...]\n"
+	"\n"
+	"Run workloads isolated, under the OS personality they were built for.\n"
+	"\n"
+	"Commands:\n"
+	"  run      Run a command in a new container\n"
+	"  exec     Run a command in a running container\n"
+	"  ps       List containers\n"
+	"  stop     Stop running containers (StopSignal, then SIGKILL)\n"
+	"  kill     Send a signal to running containers\n"
+	"  rm       Remove containers\n"
+	"  logs     Show the output of a detached container\n"
+	"  inspect  Show a container's state and spec as JSON\n"
+	"  spec     Write a default OCI config.json\n"
+	"\n"
+	"Global options:\n"
+	"  --root DIR   state directory (default /run/persona)\n"
+	"  --help       this text; COMMAND --help for a command's\n"
+	"  --version    the version\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{ "run", cmd_run },   { "exec", cmd_exec },     { "ps", cmd_ps },       { "stop", cmd_stop },
+	{ "kill", cmd_kill }, { "rm", cmd_rm },         { "logs", cmd_logs },   { "inspect", cmd_inspect },
+	{ "spec", cmd_spec },
+};
+
+void usage_print(const char *text)
+{
+	fputs(text, stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			/* Bounded, so that every path below it fits in PATH_MAX. */
+			if (!*optarg || optarg[0] != '/' || strlen(optarg) > 512) {
+				fprintf(stderr, "persona: --root \"%s\": must be an absolute path of at most 512 "
+					"characters\n", optarg);
+				return 125;
+			}
+			state_root = optarg;
+			break;
+		case 'h':
+			usage_print(usage);
+			return 0;
+		case 'V':
+			printf("persona version %s\n", PERSONA_VERSION);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 125;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return 125;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name))
+			continue;
+		/* Each sub-command parses its own options from its own argv[0]. */
+		optind++;
+		int sub_argc = argc - optind + 1;
+		char **sub_argv = argv + optind - 1;
+		optind = 0;
+		return commands[i].fn(sub_argc, sub_argv);
+	}
+	fprintf(stderr, "persona: unknown command \"%s\"; see persona --help\n", argv[optind]);
+	return 125;
+}
