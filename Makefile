@@ -18,7 +18,7 @@ BUILD   ?= build
 SANFLAGS =
 endif
 
-PKGS     = libseccomp libcap libcgroup jansson
+PKGS     = libseccomp libcap libcgroup jansson libcrypto
 CPPFLAGS += -I. -D_GNU_SOURCE
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation $(SANFLAGS) \
@@ -40,7 +40,7 @@ INTEG_BINS = $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/integration/%)
 TEST_COMMON = tests/harness.c
 
 # Debian packages the build, the tests and the benchmark need.
-DEPS = build-essential pkg-config libseccomp-dev libcap-dev libcgroup-dev libjansson-dev \
+DEPS = build-essential pkg-config libssl-dev libseccomp-dev libcap-dev libcgroup-dev libjansson-dev \
        check libsubunit-dev busybox-static debootstrap procps iproute2 util-linux \
        crun runc bubblewrap hyperfine
 

@@ -270,7 +270,7 @@ static int mount_cgroups(const char *dst, unsigned long flags, struct perr *err)
 			continue;
 		*end = '\0';
 		if (!*ctrls) {
-			if (!v2 || access("/sys/fs/cgroup/unified", F_OK) < 0)
+			if (!v2)
 				continue;
 			snprintf(dir, sizeof(dir), "%s/unified", dst);
 			if (mkdir(dir, 0755) < 0 && errno != EEXIST)

@@ -116,7 +116,7 @@ static const char *env_path(const json_t *env)
 }
 
 /* The process inside: runs after setns, as a child in the pid namespace. */
-static __attribute__((noreturn)) void exec_child(const json_t *process, scmp_filter_ctx filter, int errfd,
+static __attribute__((noreturn)) void exec_child(const json_t *process, const struct seccomp_prog *filter, int errfd,
 						 int pty_slave, const sigset_t *mask)
 {
 	struct perr err = { 0 };
@@ -160,7 +160,7 @@ static __attribute__((noreturn)) void exec_child(const json_t *process, scmp_fil
 		goto fail;
 	}
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	if (filter && seccomp_apply(filter, &err) < 0)
+	if (filter && seccomp_load_prog(filter, &err) < 0)
 		goto fail;
 	if (strchr(argv[0], '/')) {
 		execve(argv[0], argv, envp);
@@ -195,7 +195,7 @@ int cmd_exec(int argc, char **argv)
 	struct state st = { 0 };
 	struct perr err = { 0 };
 	struct pcgroup *cg = NULL;
-	scmp_filter_ctx filter = NULL;
+	struct seccomp_prog *filter = NULL;
 	char path[PATH_MAX];
 	int c, nsfd[8], errp[2] = { -1, -1 }, status = 125, master = -1, slave = -1;
 	pid_t pid;
@@ -232,7 +232,8 @@ int cmd_exec(int argc, char **argv)
 	if (exec_process(process, argv + optind + 1, extra_env, workdir, user, tty, path, &err) < 0)
 		goto fail;
 	json_t *sc = json_object_get(json_object_get(spec, "linux"), "seccomp");
-	if (sc && !json_is_null(sc) && !(filter = seccomp_compile_oci(sc, &err)))
+	snprintf(path, sizeof(path), "%s/.cache", state_root);
+	if (sc && !json_is_null(sc) && seccomp_prog_cached(sc, path, &filter, &err) < 0)
 		goto fail;
 	if (st.cgroup && pcgroup_from_json(st.cgroup, &cg, &err) < 0)
 		goto fail;
@@ -333,15 +334,13 @@ child_fail:
 		fprintf(stderr, "persona: %s\n", msg);
 	}
 	close(errp[0]);
-	if (filter)
-		seccomp_release(filter);
+	free(filter);
 	pcgroup_free(cg);
 	state_release(&st);
 	return status;
 fail:
 	perr_print(&err);
-	if (filter)
-		seccomp_release(filter);
+	free(filter);
 	if (cg)
 		pcgroup_free(cg);
 	state_release(&st);

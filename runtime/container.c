@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <net/if.h>
 #include <sys/capability.h>
 #include <termios.h>
 #include <unistd.h>
@@ -244,29 +245,37 @@ static __attribute__((noreturn)) void run_init(pid_t workload, const sigset_t *m
 	}
 }
 
-static int apply_user(const json_t *user, struct perr *err)
+static int apply_user_and_caps(const json_t *process, struct perr *err)
 {
-	uid_t uid = (uid_t)json_int(user, "uid", 0);
-	gid_t gid = (gid_t)json_int(user, "gid", 0);
-	json_t *extra = json_object_get(user, "additionalGids");
+	const json_t *user = json_object_get(process, "user");
 	gid_t groups[NGROUPS_MAX];
 	size_t n = 0, i;
 	json_t *g;
 
-	json_array_foreach(extra, i, g) {
+	json_array_foreach(json_object_get(user, "additionalGids"), i, g) {
 		if (n < NGROUPS_MAX && json_is_integer(g))
 			groups[n++] = (gid_t)json_integer_value(g);
 	}
-	if (setgroups(n, groups) < 0)
-		return perr_set(err, errno, "setgroups");
-	if (setresgid(gid, gid, gid) < 0)
-		return perr_set(err, errno, "setgid %u", gid);
-	/* Keep the permitted set across setuid; caps_apply then sets exactly
-	 * what the spec lists. */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return perr_set(err, errno, "PR_SET_KEEPCAPS");
-	if (setresuid(uid, uid, uid) < 0)
-		return perr_set(err, errno, "setuid %u", uid);
+	return caps_apply_user((uid_t)json_int(user, "uid", 0), (gid_t)json_int(user, "gid", 0), groups, n,
+			       json_object_get(process, "capabilities"), err);
+}
+
+/* --network none still has a loopback interface, up, as docker's has. */
+static int loopback_up(struct perr *err)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return perr_set(err, errno, "loopback: socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
+		int e = errno;
+		close(fd);
+		return perr_set(err, e, "bring the loopback interface up");
+	}
+	close(fd);
 	return 0;
 }
 
@@ -283,7 +292,7 @@ static bool has_namespace(const json_t *spec, const char *type)
 	return false;
 }
 
-static __attribute__((noreturn)) void child_main(struct container *c, int sync, scmp_filter_ctx filter)
+static __attribute__((noreturn)) void child_main(struct container *c, int sync, const struct seccomp_prog *filter)
 {
 	const json_t *spec = c->spec, *process = json_object_get(spec, "process");
 	const json_t *annotations = json_object_get(spec, "annotations");
@@ -300,10 +309,16 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (recv_msg(sync, &m, NULL) != 1 || m.type != MSG_GO)
 		_exit(125);
+	/* A task moving itself into a v1 cgroup skips the global lock that
+	 * makes moving another task wait for an RCU grace period. */
+	if (pcgroup_attach(c->cgroup, 0, &err) < 0)
+		child_fail(sync, &err, 125);
 	if (has_namespace(spec, "cgroup") && unshare(CLONE_NEWCGROUP) < 0) {
 		perr_set(&err, errno, "cgroup namespace");
 		child_fail(sync, &err, 125);
 	}
+	if (has_namespace(spec, "network") && loopback_up(&err) < 0)
+		child_fail(sync, &err, 125);
 	if (hostname && sethostname(hostname, strlen(hostname)) < 0) {
 		perr_set(&err, errno, "hostname \"%s\"", hostname);
 		child_fail(sync, &err, 125);
@@ -351,8 +366,7 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 			child_fail(sync, &err, 125);
 		}
 	}
-	if (apply_user(json_object_get(process, "user"), &err) < 0 ||
-	    caps_apply(json_object_get(process, "capabilities"), &err) < 0)
+	if (apply_user_and_caps(process, &err) < 0)
 		child_fail(sync, &err, 125);
 	if (json_bool(process, "noNewPrivileges", false) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		perr_set(&err, errno, "no_new_privs");
@@ -379,7 +393,7 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 	for (size_t i = 0; i < envc; i++)
 		envp[i] = (char *)json_string_value(json_array_get(env, i));
 	sigprocmask(SIG_SETMASK, &c->saved_mask, NULL);
-	if (filter && seccomp_apply(filter, &err) < 0)
+	if (filter && seccomp_load_prog(filter, &err) < 0)
 		child_fail(sync, &err, 125);
 	execve(exe, argv, envp);
 	perr_set(&err, errno, "exec: \"%s\"", argv[0]);
@@ -459,7 +473,8 @@ int container_create(struct container *c, struct perr *err)
 {
 	const json_t *lin = json_object_get(c->spec, "linux");
 	const json_t *seccomp = json_object_get(lin, "seccomp");
-	scmp_filter_ctx filter = NULL;
+	struct seccomp_prog *filter = NULL;
+	char cache[PATH_MAX];
 	int sv[2], r = -1;
 	char fifo[PATH_MAX];
 	unsigned long flags;
@@ -475,15 +490,17 @@ int container_create(struct container *c, struct perr *err)
 	if (rlimit_check(json_object_get(json_object_get(c->spec, "process"), "rlimits"), err) < 0)
 		return -1;
 	if (seccomp && !json_is_null(seccomp)) {
-		filter = seccomp_compile_oci(seccomp, err);
-		if (!filter)
+		snprintf(cache, sizeof(cache), "%s/.cache", state_root);
+		if (seccomp_prog_cached(seccomp, cache, &filter, err) < 0)
 			return perr_prefix(err, "linux.seccomp");
 	}
 	if (pcgroup_create(c->st->id, json_object_get(lin, "resources"), &c->cgroup, err) < 0)
 		goto out;
 	c->st->cgroup = pcgroup_to_json(c->cgroup);
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", c->st->dir);
-	if (mkfifo(fifo, 0600) < 0 && errno != EEXIST) {
+	/* 0622: the workload's user opens it through /proc/self/fd after
+	 * setuid; the 0700 bundle directory keeps everyone else out. */
+	if ((mkfifo(fifo, 0622) < 0 && errno != EEXIST) || chmod(fifo, 0622) < 0) {
 		perr_set(err, errno, "%s", fifo);
 		goto out;
 	}
@@ -506,8 +523,6 @@ int container_create(struct container *c, struct perr *err)
 	close(sv[1]);
 	c->pid = pid;
 	c->sync_fd = sv[0];
-	if (pcgroup_attach(c->cgroup, pid, err) < 0)
-		goto out;
 	if (send_msg(c->sync_fd, MSG_GO, 0, NULL, -1) < 0) {
 		perr_set(err, errno, "start the container process");
 		goto out;
@@ -535,8 +550,7 @@ int container_create(struct container *c, struct perr *err)
 	snprintf(c->st->status, sizeof(c->st->status), "created");
 	r = state_save(c->st, err);
 out:
-	if (filter)
-		seccomp_release(filter);
+	free(filter);
 	if (r < 0)
 		container_abort(c);
 	return r;
@@ -548,13 +562,34 @@ int container_start(struct container *c, struct perr *err)
 	struct msg m;
 	int fd, got;
 
+	/* Non-blocking, so that a process that died before opening its end
+	 * cannot hang us: we wait on the FIFO and the init's socket at once. */
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", c->st->dir);
-	fd = open(fifo, O_RDONLY | O_CLOEXEC);
+	fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return perr_set(err, errno, "%s", fifo);
-	if (read(fd, &b, 1) != 1) {
-		close(fd);
-		return perr_set(err, 0, "container %.12s is not waiting to start", c->st->id);
+	for (;;) {
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { c->sync_fd, POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return perr_set(err, errno, "poll");
+		}
+		if (p[0].revents & POLLIN) {
+			if (read(fd, &b, 1) == 1)
+				break;
+		}
+		if (p[1].revents) {
+			got = recv_msg(c->sync_fd, &m, NULL);
+			close(fd);
+			if (got == 1 && m.type == MSG_ERROR) {
+				perr_set(err, 0, "%s", m.text);
+				err->status = m.status;
+				return -1;
+			}
+			return perr_set(err, 0, "container %.12s died before it started", c->st->id);
+		}
 	}
 	close(fd);
 	unlink(fifo);
