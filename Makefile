@@ -18,7 +18,7 @@ BUILD   ?= build
 SANFLAGS =
 endif
 
-PKGS     = libseccomp libcap libcgroup jansson libcrypto
+PKGS     = libseccomp libcap libcgroup jansson
 CPPFLAGS += -I. -D_GNU_SOURCE
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation $(SANFLAGS) \

@@ -207,9 +207,28 @@ static void lcg_logger(void *ud, int level, const char *fmt, va_list ap)
 
 /* mountinfo: "36 31 0:33 /root /mount opts - fstype source superopts".  The
  * first mount of `fstype` (at `mnt` when given); fills mount point and root. */
-static int find_mount(const char *fstype, const char *mnt, char **mount_out, char **root_out)
+/* /proc/self/mountinfo, read once per discovery: the kernel formats the
+ * whole table on every read, and there is one look-up per hierarchy. */
+static char *mountinfo_text;
+static size_t mountinfo_len;
+
+static void mountinfo_load(void)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *m;
+
+	if (!f || !(m = open_memstream(&mountinfo_text, &mountinfo_len)))
+		return;
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	fclose(m);
+}
+
+static int find_mount(const char *fstype, const char *mnt, char **mount_out, char **root_out)
+{
+	_cleanup_fclose_ FILE *f = mountinfo_text ? fmemopen(mountinfo_text, mountinfo_len, "r") : NULL;
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 
@@ -255,6 +274,7 @@ static void host_discover(void)
 
 	cgroup_set_logger(lcg_logger, getenv("CGROUP_LOGLEVEL") ? -1 : 0, NULL);
 	lrc = cgroup_init();
+	mountinfo_load();
 	f = fopen("/proc/self/cgroup", "re");
 	if (!f) {
 		host.errnum = errno;
@@ -307,6 +327,8 @@ static void host_discover(void)
 			i--;
 		}
 	}
+	free(mountinfo_text);
+	mountinfo_text = NULL;
 	if (!host.n)
 		snprintf(host.msg, sizeof(host.msg), "cgroup: no cgroup hierarchy is mounted");
 }
@@ -491,16 +513,13 @@ static bool is_number(const char *s)
 	return s[strspn(s, "-0123456789")] == '\0';
 }
 
+/* A plain write, not cgroup_modify_cgroup(): libcgroup re-reads
+ * /proc/mounts on every call (~0.1 ms each), and docker's device rules
+ * alone are a dozen values on every container start. */
 static int v1_set(const struct cgdir *d, const char *file, const char *value, struct perr *err)
 {
-	struct cgroup *g = lcg_group(d);
-	int rc = g ? cgroup_add_value_string(cgroup_get_controller(g, d->h->ctrl), file, value) : ECGFAIL;
-
-	if (!rc)
-		rc = cgroup_modify_cgroup(g);
-	cgroup_free(&g);
-	if (rc)
-		return lcg_fail(err, rc, is_number(value) ? "cgroup \"%s\": %s = %s" : "cgroup \"%s\": %s = \"%s\"",
+	if (write_str(d->path, file, value))
+		return perr_set(err, errno, is_number(value) ? "cgroup \"%s\": %s = %s" : "cgroup \"%s\": %s = \"%s\"",
 				d->h->key, file, value);
 	return 0;
 }

@@ -127,10 +127,11 @@ int seccomp_apply(scmp_filter_ctx ctx, struct perr *err);
 
 /* The program for an OCI linux.seccomp object, through a cache: libseccomp
  * takes ~10 ms to generate docker's default profile for three
- * architectures, on every container start.  The key is the SHA-256
- * (OpenSSL libcrypto) of the object's canonical JSON (sorted keys,
- * compact); `cache_dir` (made 0700 when missing; NULL: no cache) holds
- * one file per key.  A miss compiles with seccomp_compile_oci() (so every
+ * architectures, on every container start.  The key is the object's
+ * canonical JSON (sorted keys, compact), stored in the cache file and
+ * compared in full (the file name is a 64-bit FNV-1a hash of it);
+ * `cache_dir` (made 0700 when missing; NULL: no cache) holds one file
+ * per key.  A miss compiles with seccomp_compile_oci() (so every
  * field is checked) and stores the result atomically; an unreadable or
  * malformed cache file is treated as a miss.  `*out` is malloc'd; free()
  * it.  0, or -1 + err naming the field at fault. */
