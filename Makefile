@@ -28,6 +28,15 @@ CFLAGS  += -Werror
 endif
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lutil
+# The persona binary links these four statically: resolving their symbols
+# at every start costs ~0.4 ms of a ~7 ms container start.  STATIC=0 turns
+# it off.  The test suites link them dynamically.
+STATIC  ?= 1
+ifeq ($(STATIC),1)
+PERSONA_LIBS = -Wl,-Bstatic -lseccomp -lcap -lcgroup -ljansson -Wl,-Bdynamic -pthread -lutil
+else
+PERSONA_LIBS = $(LDLIBS)
+endif
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 LIB_SRCS = $(wildcard common/*.c) $(wildcard isolation/*.c) \
@@ -57,7 +66,7 @@ $(BUILD)/libpersona.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/persona: $(BUILD)/obj/runtime/main.o $(BUILD)/libpersona.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PERSONA_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_COMMON) $(BUILD)/libpersona.a
 	@mkdir -p $(dir $@)

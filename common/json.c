@@ -27,7 +27,7 @@ int json_dump_path_atomic(const json_t *j, const char *path, struct perr *err)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp))
 		return perr_set(err, ENAMETOOLONG, "%s", path);
-	if (json_dump_file(j, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) < 0) {
+	if (json_dump_file(j, tmp, JSON_COMPACT) < 0) {
 		int e = errno;
 		unlink(tmp);
 		return perr_set(err, e, "write %s", path);

@@ -17,8 +17,9 @@ static inline void cleanup_jsonp(json_t **j)
  * column on failure.  New reference. */
 json_t *json_load_path(const char *path, struct perr *err);
 
-/* Write `j` to `path` atomically (temp file in the same directory, fsync
- * skipped: state lives on /run, then rename).  -1 + err on failure. */
+/* Write `j` to `path` atomically, compact (temp file in the same
+ * directory, fsync skipped: state lives on /run, then rename).  -1 + err
+ * on failure. */
 int json_dump_path_atomic(const json_t *j, const char *path, struct perr *err);
 
 /* obj[key] as a string, or NULL when absent or not a string. */

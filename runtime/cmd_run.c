@@ -228,7 +228,7 @@ static void command_string(const json_t *spec, char *buf, size_t len)
 static int run_container(struct state *st, json_t *spec, const struct run_opts *o, int report)
 {
 	struct container c = { .st = st, .spec = spec, .stdio = { -1, -1, -1 }, .log_fd = -1,
-			       .interactive = o->interactive };
+			       .interactive = o->interactive, .start_now = true };
 	struct perr err = { 0 };
 	int devnull = -1, logfd = -1, status;
 

@@ -548,7 +548,8 @@ int container_create(struct container *c, struct perr *err)
 	c->st->pid = pid;
 	c->st->pid_start = proc_start_time(pid);
 	snprintf(c->st->status, sizeof(c->st->status), "created");
-	r = state_save(c->st, err);
+	/* run starts at once: its state goes straight to "running". */
+	r = c->start_now ? 0 : state_save(c->st, err);
 out:
 	free(filter);
 	if (r < 0)

@@ -24,6 +24,7 @@ struct container {
 	int stdio[3];           /* fds to give the workload (non-tty), -1 = inherit */
 	bool interactive;       /* -i: copy our stdin to the pty */
 	int log_fd;             /* -d -t: where the pty output goes; -1 = stdout */
+	bool start_now;         /* start follows create at once: skip saving "created" */
 	/* filled by container_create */
 	pid_t pid;
 	int sync_fd;            /* our end of the init's socket */
