@@ -19,6 +19,10 @@ int cmd_spec(int argc, char **argv);
 struct perr;
 int busybox_rootfs(char *out, unsigned long len, struct perr *err);
 
+/* persona's own argv (main's), for the --init process to rename itself. */
+extern char **persona_argv;
+extern int persona_argc;
+
 /* Print usage for a sub-command to stdout. */
 void usage_print(const char *text);
 

@@ -36,6 +36,7 @@
 #include "isolation/rlimit.h"
 #include "isolation/rootfs.h"
 #include "isolation/seccomp.h"
+#include "runtime/commands.h"
 
 const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, 0 };
 
@@ -206,10 +207,28 @@ static int setup_terminal(int sync, struct perr *err)
 
 /* --init: PID 1 stays here, reaps every child and passes signals on to
  * the workload; it exits with the workload's status. */
+/* PID 1 shows as "persona-init", not as persona's own command line with
+ * its host paths: the argument area is overwritten in place. */
+static void rename_init(void)
+{
+	char *start, *end;
+
+	prctl(PR_SET_NAME, "persona-init", 0, 0, 0);
+	if (!persona_argv || persona_argc < 1)
+		return;
+	start = persona_argv[0];
+	end = persona_argv[persona_argc - 1] + strlen(persona_argv[persona_argc - 1]);
+	memset(start, 0, (size_t)(end - start));
+	if ((size_t)(end - start) > sizeof("persona-init"))
+		memcpy(start, "persona-init", sizeof("persona-init"));
+}
+
 static __attribute__((noreturn)) void run_init(pid_t workload, const sigset_t *mask)
 {
 	sigset_t all;
 	int sfd, status = 0;
+
+	rename_init();
 
 	sigemptyset(&all);
 	for (int i = 1; i < NSIG; i++)

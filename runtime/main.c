@@ -39,6 +39,9 @@ static const struct {
 	{ "spec", cmd_spec },
 };
 
+char **persona_argv;
+int persona_argc;
+
 void usage_print(const char *text)
 {
 	fputs(text, stdout);
@@ -54,6 +57,8 @@ int main(int argc, char **argv)
 	};
 	int c;
 
+	persona_argv = argv;
+	persona_argc = argc;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
