@@ -5,13 +5,16 @@
  * stays inside whatever limits the caller itself lives under.
  *
  * Hierarchies used:
- *   cgroup v1  every mounted hierarchy that has a real controller (cpu,
- *              cpuacct, cpuset, memory, devices, freezer, blkio, pids, ...);
- *              named hierarchies such as name=systemd are skipped.  Done
- *              through libcgroup.
- *   hybrid     the v1 hierarchies above plus a directory in the cgroup2
- *              ("unified") hierarchy, so the container is also grouped there
- *              (no limits are set in it).
+ *   cgroup v1  the hierarchies that limit or account for the container:
+ *              memory, pids, devices and cpuacct always; cpu and cpuset only
+ *              when a limit asks for them; never blkio or freezer, where
+ *              persona sets nothing, nor named hierarchies (name=systemd).
+ *              Each directory costs a mkdir, a join and an rmdir on every
+ *              start.  Created, joined and removed through libcgroup; values
+ *              are plain writes (see cgroup.c for why).
+ *   hybrid     the v1 hierarchies above only: the cgroup2 ("unified")
+ *              hierarchy of a hybrid host holds no controller persona uses,
+ *              and moving a task in cgroup2 waits for an RCU grace period.
  *   cgroup v2  the unified hierarchy only; limits become memory.max,
  *              memory.swap.max, cpu.max, cpu.weight, cpuset.*, pids.max.
  *              Done with plain file writes (see cgroup.c for why).

@@ -236,7 +236,17 @@ static bool is_bind(const json_t *m)
 
 /* cgroup v1 (or hybrid): a tmpfs with one mount per hierarchy, as the
  * container's cgroup namespace shows it; pure v2: cgroup2 itself. */
-static int mount_cgroups(const char *dst, unsigned long flags, struct perr *err)
+static bool listed(const char *const *list, const char *s)
+{
+	if (!list)
+		return true;
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
+static int mount_cgroups(const char *dst, unsigned long flags, const char *const *joined, struct perr *err)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
 	char line[1024], dir[PATH_MAX];
@@ -270,7 +280,9 @@ static int mount_cgroups(const char *dst, unsigned long flags, struct perr *err)
 			continue;
 		*end = '\0';
 		if (!*ctrls) {
-			if (!v2)
+			/* Hybrid: persona does not place the container in the
+			 * controller-less unified hierarchy, so it is not shown. */
+			if (!v2 || joined)
 				continue;
 			snprintf(dir, sizeof(dir), "%s/unified", dst);
 			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -281,6 +293,8 @@ static int mount_cgroups(const char *dst, unsigned long flags, struct perr *err)
 		}
 		const char *name = ctrls;
 		char opts[256];
+		if (!listed(joined, ctrls))
+			continue;
 		if (!strncmp(ctrls, "name=", 5)) {
 			name = ctrls + 5;
 			snprintf(opts, sizeof(opts), "none,%s", ctrls);
@@ -299,7 +313,8 @@ static int mount_cgroups(const char *dst, unsigned long flags, struct perr *err)
 	return 0;
 }
 
-static int mount_one(const json_t *m, size_t idx, struct pending_bind *pb, struct perr *err)
+static int mount_one(const json_t *m, size_t idx, struct pending_bind *pb, const char *const *cgroups,
+		     struct perr *err)
 {
 	const char *dst = json_str(m, "destination");
 	const char *type = json_str(m, "type");
@@ -324,7 +339,7 @@ static int mount_one(const json_t *m, size_t idx, struct pending_bind *pb, struc
 		if (r < 0)
 			return perr_set(err, -r, "mount destination \"%s\"", dst);
 		if (type && !strcmp(type, "cgroup")) {
-			if (mount_cgroups(dst, flags, err) < 0)
+			if (mount_cgroups(dst, flags, cgroups, err) < 0)
 				return -1;
 		} else if (mount(src ? src : type, dst, type, flags, data) < 0) {
 			return perr_set(err, errno, "mount %s on \"%s\"", type ? type : "(none)", dst);
@@ -465,7 +480,8 @@ static int mount_root(const json_t *spec, const char *bundle, bool overlay, char
 	return 0;
 }
 
-int rootfs_setup(const json_t *spec, const char *bundle, bool overlay, struct perr *err)
+int rootfs_setup(const json_t *spec, const char *bundle, bool overlay, const char *const *cgroups,
+		 struct perr *err)
 {
 	const json_t *mounts = json_object_get(spec, "mounts");
 	const char *propagation = json_str(json_object_get(spec, "linux"), "rootfsPropagation");
@@ -513,7 +529,7 @@ int rootfs_setup(const json_t *spec, const char *bundle, bool overlay, struct pe
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		if (mount_one(json_array_get(mounts, i), i, &pb[i], err) < 0)
+		if (mount_one(json_array_get(mounts, i), i, &pb[i], cgroups, err) < 0)
 			goto out;
 	if (make_devices(spec, err) < 0 || mask_paths(spec, err) < 0)
 		goto out;

@@ -23,13 +23,18 @@
  *            root is an overlay whose upper and work directories are
  *            BUNDLE/upper and BUNDLE/work, mounted at BUNDLE/rootfs.merged;
  *            root.path itself is never written
+ *   cgroups  the v1 hierarchies to show at a "cgroup" mount, as their
+ *            /proc/self/cgroup controller fields ("memory", "cpu,cpuacct"),
+ *            NULL-terminated: those the container joined (the others would
+ *            show the caller's cgroup tree); NULL shows every hierarchy
  *
  * On return the process's root and working directory are the container's
  * root.  Bind sources are opened before pivot_root and attached after it,
  * so every destination is resolved inside the new root and a symlink in
  * the image cannot point a mount outside it.  -1 + err naming the mount
  * on failure (the mount namespace is then simply discarded). */
-int rootfs_setup(const json_t *spec, const char *bundle, bool overlay, struct perr *err);
+int rootfs_setup(const json_t *spec, const char *bundle, bool overlay, const char *const *cgroups,
+		 struct perr *err);
 
 /* Parse an OCI mount "options" array into mount(2) flags, propagation
  * flags and the filesystem-specific data string (comma-joined leftovers).

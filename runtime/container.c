@@ -298,6 +298,33 @@ static int loopback_up(struct perr *err)
 	return 0;
 }
 
+/* The v1 hierarchies this process has joined as the container's cgroup
+ * ("…/persona-ID"), read before the cgroup namespace hides the paths:
+ * only those are mounted in the container. */
+static char **joined_cgroups(const char *id)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096], own[ID_LEN + 16];
+	char **v = calloc(17, sizeof(char *));
+	size_t n = 0;
+
+	snprintf(own, sizeof(own), "/persona-%s", id);
+	while (f && v && n < 16 && fgets(line, sizeof(line), f)) {
+		char *ctrls = strchr(line, ':'), *path;
+		size_t pl, ol = strlen(own);
+		if (!ctrls || !(path = strchr(++ctrls, ':')))
+			continue;
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		pl = strlen(path);
+		if (*ctrls && pl >= ol && !strcmp(path + pl - ol, own))
+			v[n++] = strdup(ctrls);
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static bool has_namespace(const json_t *spec, const char *type)
 {
 	size_t i;
@@ -332,6 +359,7 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 	 * makes moving another task wait for an RCU grace period. */
 	if (pcgroup_attach(c->cgroup, 0, &err) < 0)
 		child_fail(sync, &err, 125);
+	char **cgroups = joined_cgroups(c->st->id);
 	if (has_namespace(spec, "cgroup") && unshare(CLONE_NEWCGROUP) < 0) {
 		perr_set(&err, errno, "cgroup namespace");
 		child_fail(sync, &err, 125);
@@ -353,7 +381,7 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 		perr_set(&err, errno, "%s", fifo);
 		child_fail(sync, &err, 125);
 	}
-	if (rootfs_setup(spec, c->st->dir, overlay, &err) < 0) {
+	if (rootfs_setup(spec, c->st->dir, overlay, (const char *const *)cgroups, &err) < 0) {
 		perr_prefix(&err, "root filesystem");
 		child_fail(sync, &err, 125);
 	}
