@@ -275,7 +275,7 @@ static int run_container(struct state *st, json_t *spec, const struct run_opts *
 		close(lock);
 	return status;
 fail:
-	container_abort(&c);
+	container_release(&c);
 	if (devnull >= 0)
 		close(devnull);
 	if (logfd >= 0)

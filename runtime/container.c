@@ -460,7 +460,7 @@ void container_block_signals(struct container *c)
 	sigprocmask(SIG_BLOCK, &set, &c->saved_mask);
 }
 
-void container_abort(struct container *c)
+void container_release(struct container *c)
 {
 	struct perr err;
 
@@ -600,7 +600,7 @@ int container_create(struct container *c, struct perr *err)
 out:
 	free(filter);
 	if (r < 0)
-		container_abort(c);
+		container_release(c);
 	return r;
 }
 

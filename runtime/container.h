@@ -60,8 +60,10 @@ int container_start(struct container *c, struct perr *err);
  * 137 with a message when the OOM killer ended it). */
 int container_wait(struct container *c);
 
-/* Kill what is left (SIGKILL), reap it, remove the cgroup. */
-void container_abort(struct container *c);
+/* Kill what is left of the container's process (SIGKILL) and reap it,
+ * close the init's socket and the terminal, remove the cgroup.  Safe to
+ * call more than once. */
+void container_release(struct container *c);
 
 /* Block the forwarded signals and SIGCHLD in the caller (before create),
  * keeping the old mask in c->saved_mask. */

@@ -63,7 +63,6 @@ int container_wait(struct container *c)
 	bool raw = false, master_open = c->pty_master >= 0, stdin_open = c->interactive && c->pty_master >= 0;
 	int out = c->log_fd >= 0 ? c->log_fd : STDOUT_FILENO;
 	int sfd, status = -1, wst = 0;
-	struct perr err;
 
 	sigemptyset(&set);
 	for (int i = 0; forwarded_signals[i]; i++)
@@ -141,15 +140,7 @@ int container_wait(struct container *c)
 			fprintf(stderr, "persona: container %.12s was killed by the OOM killer (memory limit)\n",
 				c->st->id);
 	}
-	if (c->pty_master >= 0) {
-		close(c->pty_master);
-		c->pty_master = -1;
-	}
-	if (c->cgroup) {
-		pcgroup_destroy(c->cgroup, &err);
-		pcgroup_free(c->cgroup);
-		c->cgroup = NULL;
-	}
+	container_release(c);
 	c->st->exit_code = status;
 	snprintf(c->st->status, sizeof(c->st->status), "stopped");
 	state_now(c->st->finished);
