@@ -39,8 +39,10 @@ PERSONA_LIBS = $(LDLIBS)
 endif
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-LIB_SRCS = $(wildcard common/*.c) $(wildcard isolation/*.c) \
-           $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+# Components: every .c below these folders (syscall-xlat and winapi-shim
+# have sub-folders per personality, trap back-end and DLL).
+COMPONENT_SRCS = $(shell find common isolation images syscall-xlat winapi-shim -name '*.c' 2>/dev/null | sort)
+LIB_SRCS = $(COMPONENT_SRCS) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 INTEG_SRCS = $(wildcard tests/integration/test_*.c)
@@ -60,6 +62,11 @@ all: $(BUILD)/persona
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Code that runs while a guest owns the FS or GS base (the syscall trap
+# handler, Win32 shims entered from PE code) must not touch glibc's TLS:
+# no sanitizer runtime, no stack protector there.
+$(BUILD)/obj/syscall-xlat/trap/%.o $(BUILD)/obj/winapi-shim/entry/%.o: CFLAGS += -fno-sanitize=all -fno-stack-protector
 
 $(BUILD)/libpersona.a: $(LIB_OBJS)
 	@rm -f $@
