@@ -103,9 +103,7 @@ int rootfs_parse_options(const json_t *options, unsigned long *flags, unsigned l
 	return 0;
 }
 
-/* mkdir -p, relative to the current root: called after pivot_root, so a
- * symlink in the image resolves inside the container. */
-static int mkdir_p(const char *path, mode_t mode)
+int rootfs_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 	size_t n = strlen(path);
@@ -134,13 +132,13 @@ static int make_mountpoint(const char *path, bool dir)
 	int fd, r;
 
 	if (dir)
-		return mkdir_p(path, 0755);
+		return rootfs_mkdir_p(path, 0755);
 	if (snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent))
 		return -ENAMETOOLONG;
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		r = mkdir_p(parent, 0755);
+		r = rootfs_mkdir_p(parent, 0755);
 		if (r < 0)
 			return r;
 	}
@@ -326,18 +324,21 @@ static int mount_one(const json_t *m, size_t idx, struct pending_bind *pb, const
 
 	if (rootfs_parse_options(json_object_get(m, "options"), &flags, &prop, &bind, &rec, &data, err) < 0)
 		return perr_prefix(err, "mounts[%zu]", idx);
+	r = make_mountpoint(dst, pb->fd >= 0 ? pb->dir : true);
+	if (r < 0)
+		return perr_set(err, -r, "mount destination \"%s\"", dst);
+	/* A destination that is a symlink in the image (Debian's /var/run)
+	 * mounts where it points; after pivot_root that is inside the root. */
+	char resolved[PATH_MAX];
+	if (!realpath(dst, resolved))
+		return perr_set(err, errno, "mount destination \"%s\"", dst);
+	dst = resolved;
 	if (pb->fd >= 0) {
-		r = make_mountpoint(dst, pb->dir);
-		if (r < 0)
-			return perr_set(err, -r, "mount destination \"%s\"", dst);
 		if (move_mount(pb->fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			return perr_set(err, errno, "bind mount on \"%s\"", dst);
 		close(pb->fd);
 		pb->fd = -1;
 	} else {
-		r = make_mountpoint(dst, true);
-		if (r < 0)
-			return perr_set(err, -r, "mount destination \"%s\"", dst);
 		if (type && !strcmp(type, "cgroup")) {
 			if (mount_cgroups(dst, flags, cgroups, err) < 0)
 				return -1;

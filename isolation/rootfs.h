@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include "common/error.h"
 
 /* Build the container's root and enter it.  Runs in the container's init
@@ -35,6 +36,11 @@
  * on failure (the mount namespace is then simply discarded). */
 int rootfs_setup(const json_t *spec, const char *bundle, bool overlay, const char *const *cgroups,
 		 struct perr *err);
+
+/* mkdir -p `path` with `mode` for the directories it makes, resolved
+ * against the calling process's root (after rootfs_setup(), the
+ * container's).  0 or -errno. */
+int rootfs_mkdir_p(const char *path, mode_t mode);
 
 /* Parse an OCI mount "options" array into mount(2) flags, propagation
  * flags and the filesystem-specific data string (comma-joined leftovers).

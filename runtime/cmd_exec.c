@@ -278,6 +278,15 @@ int cmd_exec(int argc, char **argv)
 		if (inner == 0) {
 			if (master >= 0)
 				close(master);
+			if (detach) {
+				/* docker: a detached exec keeps none of our stdio */
+				int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+				if (null >= 0) {
+					dup2(null, 0);
+					dup2(null, 1);
+					dup2(null, 2);
+				}
+			}
 			exec_child(process, filter, errp[1], slave, &blocker.saved_mask);
 		}
 		if (slave >= 0)

@@ -407,8 +407,8 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 	if (rlimit_apply(json_object_get(process, "rlimits"), &err) < 0)
 		child_fail(sync, &err, 125);
 	if (cwd && *cwd && chdir(cwd) < 0) {
-		/* docker makes a missing working directory */
-		if (errno != ENOENT || mkdir(cwd, 0755) < 0 || chdir(cwd) < 0) {
+		/* docker makes a missing working directory, parents too */
+		if (errno != ENOENT || rootfs_mkdir_p(cwd, 0755) < 0 || chdir(cwd) < 0) {
 			perr_set(&err, errno, "working directory \"%s\"", cwd);
 			child_fail(sync, &err, 125);
 		}
@@ -610,6 +610,12 @@ int container_start(struct container *c, struct perr *err)
 	struct msg m;
 	int fd, got;
 
+	/* The state says "running", with the PID, before the workload can run
+	 * and print: whoever sees its output may act on it at once. */
+	snprintf(c->st->status, sizeof(c->st->status), "running");
+	state_now(c->st->started);
+	if (state_save(c->st, err) < 0)
+		return -1;
 	/* Non-blocking, so that a process that died before opening its end
 	 * cannot hang us: we wait on the FIFO and the init's socket at once. */
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", c->st->dir);
@@ -649,7 +655,5 @@ int container_start(struct container *c, struct perr *err)
 		err->status = m.status;
 		return -1;
 	}
-	snprintf(c->st->status, sizeof(c->st->status), "running");
-	state_now(c->st->started);
-	return state_save(c->st, err);
+	return 0;
 }

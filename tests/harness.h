@@ -55,4 +55,60 @@ char *read_file_str(const char *path);
 
 Suite *make_suite(void);
 
+/* ---- Additions for the integration suites ---- */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Give this suite binary a state root of its own,
+ * /run/persona-test.NAME.PID, unless PERSONA_TEST_ROOT is set, so that
+ * suites run at the same time (by several people on one machine) never
+ * see each other's containers.  Call from make_suite(); the directory
+ * is removed at exit when it is empty (but for persona's dot files).
+ * Also makes /tmp/persona-test.NAME.PID for make_temp_dir(). */
+void test_private_root(const char *name);
+
+/* Remember the persona-* cgroups that exist now: assert_no_leftovers()
+ * then does not count them (they belong to someone else's run).  Also
+ * ignored: a persona-ID cgroup whose memory cgroup lies outside the
+ * caller's own memory cgroup (a container of another session). */
+void leftovers_baseline(void);
+
+/* As persona() / persona_in(), with a time limit of `timeout_s` seconds
+ * (the process group is killed then; *timed_out says so if not NULL). */
+struct cmd_result persona_t(int timeout_s, const char *input, bool *timed_out, const char *first, ...)
+	__attribute__((sentinel));
+
+/* Start persona (with the test's --root) in the background: stdin from
+ * /dev/null, stdout and stderr into pipes returned in *out_fd, *err_fd
+ * (either may be NULL: then it goes to /dev/null).  Returns the pid. */
+pid_t persona_spawn(int *out_fd, int *err_fd, const char *first, ...) __attribute__((sentinel));
+
+/* Read `fd` into *buf (appending, NUL-terminated, malloc'd) until `needle`
+ * appears in it, EOF, or `timeout_s`; true when the needle was seen. */
+bool read_until(int fd, char **buf, const char *needle, int timeout_s);
+
+/* Wait for `pid`: its status as a shell reports it, or -1 if it did not
+ * end within `timeout_s` (it is then killed with SIGKILL and reaped). */
+int wait_status(pid_t pid, int timeout_s);
+
+/* Force-remove every container in the test's state root (persona rm -f),
+ * so that one failed test does not spill into the next. */
+void persona_remove_all(void);
+
+/* Is `needle` in `hay` (NULL-safe)? */
+bool contains(const char *hay, const char *needle);
+
+/* The value of "Field:\t..." in a /proc/PID/status text, malloc'd or NULL. */
+char *status_field(const char *status_text, const char *field);
+
+/* A fresh directory below $PERSONA_TEST_TMP (set by test_private_root,
+ * removed at exit) or /tmp, malloc'd path; rm_rf() removes a tree
+ * without crossing mount points. */
+char *make_temp_dir(const char *tag);
+void rm_rf(const char *path);
+
+/* Write `text` to `path` (created or truncated). */
+void write_file_str(const char *path, const char *text);
+
 #endif
