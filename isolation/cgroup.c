@@ -20,6 +20,10 @@
  *    cgroup_get_current_controller_path() cannot parse /proc/self/cgroup's
  *    "0::/path" line.
  * Hence this file reads /proc/self/cgroup itself, for both versions.
+ *
+ * This file finds the host's hierarchies and makes, joins, reads and removes
+ * the container's directories; linux.resources is checked in
+ * cgroup_resources.c and written by cgroup_v1.c or cgroup_v2.c.
  */
 #include "isolation/cgroup.h"
 
@@ -40,20 +44,12 @@
 #include <libcgroup.h>
 
 #include "common/cleanup.h"
+#include "isolation/cgroup_private.h"
 
-#define MAX_HIER 16
 #define V2_KEY "unified"
 #define PREFIX "persona-"
 #define DESTROY_TIMEOUT_NS 2000000000LL
 #define FREEZE_WAIT_NS 100000000LL
-
-/* One mounted hierarchy of this host, found once per process. */
-struct hier {
-	char *key;   /* controller field of /proc/self/cgroup ("memory", "cpu,cpuacct"); V2_KEY */
-	char *ctrl;  /* v1: libcgroup's name for the hierarchy (a controller in it); NULL: v2 */
-	char *mount; /* mount point */
-	char *root;  /* the hierarchy path mounted there (mountinfo field 4), usually "/" */
-};
 
 static struct {
 	int n, nv1;  /* nv1 == 0: a pure cgroup v2 host, limits go to the unified dir */
@@ -62,26 +58,6 @@ static struct {
 	char msg[512];
 } host;
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
-
-/* The container's directory in one hierarchy. */
-struct cgdir {
-	const struct hier *h;
-	char *rel;  /* below the mount, no leading '/': libcgroup's group name */
-	char *path; /* mount + "/" + rel */
-	bool made;  /* made by pcgroup_create: removed again when it fails */
-};
-
-struct pcgroup {
-	int n;
-	struct cgdir d[MAX_HIER];
-};
-
-/* OCI linux.resources, with runc's conventions: 0 = not set, -1 = unlimited. */
-struct limits {
-	long long mem, swap, shares, quota, period, pids;
-	const char *cpus, *mems;
-	const json_t *devices;
-};
 
 /* ---- small helpers ---- */
 
@@ -97,7 +73,7 @@ static bool is_v1(const struct cgdir *d)
 	return d->h->ctrl != NULL;
 }
 
-static int write_str(const char *dir, const char *file, const char *s)
+int pcg_write_str(const char *dir, const char *file, const char *s)
 {
 	_cleanup_free_ char *p = NULL;
 	ssize_t n;
@@ -116,7 +92,7 @@ static int write_str(const char *dir, const char *file, const char *s)
 }
 
 /* Read dir/file into buf (NUL-terminated, trailing newline cut); -1 on error. */
-static int read_str(const char *dir, const char *file, char *buf, size_t len)
+int pcg_read_str(const char *dir, const char *file, char *buf, size_t len)
 {
 	_cleanup_free_ char *p = NULL;
 	_cleanup_close_ int fd = -1;
@@ -139,7 +115,7 @@ static int read_keyed(const char *dir, const char *file, const char *key, long l
 	char buf[4096];
 	size_t kl = strlen(key);
 
-	if (read_str(dir, file, buf, sizeof(buf)) < 0)
+	if (pcg_read_str(dir, file, buf, sizeof(buf)) < 0)
 		return -1;
 	for (char *l = buf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
 		if (!strncmp(l, key, kl) && l[kl] == ' ')
@@ -147,7 +123,7 @@ static int read_keyed(const char *dir, const char *file, const char *key, long l
 	return -1;
 }
 
-static bool has_token(const char *list, const char *tok, char sep)
+bool pcg_has_token(const char *list, const char *tok, char sep)
 {
 	size_t tl = strlen(tok);
 
@@ -155,17 +131,6 @@ static bool has_token(const char *list, const char *tok, char sep)
 		if (!strncmp(p, tok, tl) && (p[tl] == sep || p[tl] == '\0' || p[tl] == '\n'))
 			return true;
 	return false;
-}
-
-static void perr_append(struct perr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void perr_append(struct perr *err, const char *fmt, ...)
-{
-	size_t n = strlen(err->msg);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
-	va_end(ap);
 }
 
 /* errno behind a libcgroup error code, 0 when there is none. */
@@ -195,6 +160,17 @@ static int lcg_fail(struct perr *err, int rc, const char *fmt, ...)
 	return perr_set(err, 0, "%s: %s", msg, cgroup_strerror(rc));
 }
 
+/* A libcgroup group naming `d` in its one hierarchy. */
+static struct cgroup *lcg_group(const struct cgdir *d)
+{
+	struct cgroup *g = cgroup_new_cgroup(d->rel);
+
+	if (g && !cgroup_add_controller(g, d->h->ctrl))
+		cgroup_free(&g);
+	return g;
+}
+
+
 /* ---- the host's hierarchies, once per process ---- */
 
 /* libcgroup's default logger prints to stdout, which may be the container's
@@ -205,8 +181,6 @@ static void lcg_logger(void *ud, int level, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
-/* mountinfo: "36 31 0:33 /root /mount opts - fstype source superopts".  The
- * first mount of `fstype` (at `mnt` when given); fills mount point and root. */
 /* /proc/self/mountinfo, read once per discovery: the kernel formats the
  * whole table on every read, and there is one look-up per hierarchy. */
 static char *mountinfo_text;
@@ -226,6 +200,8 @@ static void mountinfo_load(void)
 	fclose(m);
 }
 
+/* mountinfo: "36 31 0:33 /root /mount opts - fstype source superopts".  The
+ * first mount of `fstype` (at `mnt` when given); fills mount point and root. */
 static int find_mount(const char *fstype, const char *mnt, char **mount_out, char **root_out)
 {
 	_cleanup_fclose_ FILE *f = mountinfo_text ? fmemopen(mountinfo_text, mountinfo_len, "r") : NULL;
@@ -376,166 +352,12 @@ static int own_paths(char *rel[MAX_HIER], struct perr *err)
 	return 0;
 }
 
-/* ---- parsing linux.resources ---- */
+/* ---- the directories that carry the limits ---- */
 
-static int get_int(const json_t *obj, const char *where, const char *key, long long *out,
-		   struct perr *err)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v))
-		return perr_set(err, 0, "linux.resources.%s.%s: must be an integer", where, key);
-	*out = json_integer_value(v);
-	return 0;
-}
-
-static int get_str(const json_t *obj, const char *where, const char *key, const char **out,
-		   struct perr *err)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return perr_set(err, 0, "linux.resources.%s.%s: must be a string", where, key);
-	*out = *json_string_value(v) ? json_string_value(v) : NULL;  /* "" = not set, as runc */
-	return 0;
-}
-
-static int get_obj(const json_t *res, const char *key, const json_t **out, struct perr *err)
-{
-	const json_t *v = json_object_get(res, key);
-
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return perr_set(err, 0, "linux.resources.%s: must be an object", key);
-	*out = v;
-	return 0;
-}
-
-static int check_devices(const json_t *devs, struct perr *err)
-{
-	size_t i;
-	const json_t *r;
-
-	if (!json_is_array(devs))
-		return perr_set(err, 0, "linux.resources.devices: must be an array");
-	json_array_foreach(devs, i, r) {
-		const json_t *type = json_object_get(r, "type"), *acc = json_object_get(r, "access");
-		const char *ts = json_is_string(type) ? json_string_value(type) : NULL;
-		const char *as = json_is_string(acc) ? json_string_value(acc) : NULL;
-
-		if (!json_is_object(r) || !json_is_boolean(json_object_get(r, "allow")))
-			return perr_set(err, 0, "linux.resources.devices[%zu]: needs \"allow\": true or false", i);
-		if ((type && !ts) || (ts && (strlen(ts) != 1 || !strchr("abc", ts[0]))))
-			return perr_set(err, 0, "linux.resources.devices[%zu].type: must be \"a\", \"b\" or \"c\"", i);
-		if ((acc && !as) || (as && (!*as || as[strspn(as, "rwm")])))
-			return perr_set(err, 0, "linux.resources.devices[%zu].access = \"%s\": must be letters of \"rwm\"",
-					i, as ? as : "?");
-		for (int k = 0; k < 2; k++) {
-			const char *name = k ? "minor" : "major";
-			const json_t *n = json_object_get(r, name);
-
-			if (n && !json_is_null(n) && (!json_is_integer(n) || json_integer_value(n) < -1))
-				return perr_set(err, 0, "linux.resources.devices[%zu].%s: must be a number >= 0 (or -1 for all)",
-						i, name);
-		}
-	}
-	return 0;
-}
-
-static int parse_limits(const json_t *res, struct limits *l, struct perr *err)
-{
-	const json_t *mem, *cpu, *pids;
-
-	memset(l, 0, sizeof(*l));
-	if (!res || json_is_null(res))
-		return 0;
-	if (!json_is_object(res))
-		return perr_set(err, 0, "linux.resources: must be an object");
-	if (get_obj(res, "memory", &mem, err) || get_obj(res, "cpu", &cpu, err) ||
-	    get_obj(res, "pids", &pids, err) ||
-	    get_int(mem, "memory", "limit", &l->mem, err) ||
-	    get_int(mem, "memory", "swap", &l->swap, err) ||
-	    get_int(cpu, "cpu", "shares", &l->shares, err) ||
-	    get_int(cpu, "cpu", "quota", &l->quota, err) ||
-	    get_int(cpu, "cpu", "period", &l->period, err) ||
-	    get_str(cpu, "cpu", "cpus", &l->cpus, err) ||
-	    get_str(cpu, "cpu", "mems", &l->mems, err) ||
-	    get_int(pids, "pids", "limit", &l->pids, err))
-		return -1;
-	l->devices = json_object_get(res, "devices");
-	if (json_is_null(l->devices))
-		l->devices = NULL;
-	if (l->devices && check_devices(l->devices, err))
-		return -1;
-
-	if (l->mem < -1)
-		return perr_set(err, 0, "linux.resources.memory.limit = %lld: must be a byte count, or -1 for unlimited",
-				l->mem);
-	if (l->swap < -1)
-		return perr_set(err, 0, "linux.resources.memory.swap = %lld: must be a byte count, or -1 for unlimited",
-				l->swap);
-	if (l->swap > 0 && l->mem <= 0)
-		return perr_set(err, 0, "linux.resources.memory.swap = %lld: needs memory.limit too (swap is memory plus swap)",
-				l->swap);
-	if (l->swap > 0 && l->swap < l->mem)
-		return perr_set(err, 0, "linux.resources.memory.swap = %lld: is below memory.limit = %lld (swap is memory plus swap)",
-				l->swap, l->mem);
-	if (l->shares < 0)
-		return perr_set(err, 0, "linux.resources.cpu.shares = %lld: must not be negative", l->shares);
-	if (l->quota < -1)
-		return perr_set(err, 0, "linux.resources.cpu.quota = %lld: must be microseconds, or -1 for unlimited",
-				l->quota);
-	if (l->period < 0)
-		return perr_set(err, 0, "linux.resources.cpu.period = %lld: must be microseconds", l->period);
-	return 0;
-}
-
-/* ---- cgroup v1, through libcgroup ---- */
-
-/* A libcgroup group naming `d` in its one hierarchy. */
-static struct cgroup *lcg_group(const struct cgdir *d)
-{
-	struct cgroup *g = cgroup_new_cgroup(d->rel);
-
-	if (g && !cgroup_add_controller(g, d->h->ctrl))
-		cgroup_free(&g);
-	return g;
-}
-
-static bool is_number(const char *s)
-{
-	return s[strspn(s, "-0123456789")] == '\0';
-}
-
-/* A plain write, not cgroup_modify_cgroup(): libcgroup re-reads
- * /proc/mounts on every call (~0.1 ms each), and docker's device rules
- * alone are a dozen values on every container start. */
-static int v1_set(const struct cgdir *d, const char *file, const char *value, struct perr *err)
-{
-	if (write_str(d->path, file, value))
-		return perr_set(err, errno, is_number(value) ? "cgroup \"%s\": %s = %s" : "cgroup \"%s\": %s = \"%s\"",
-				d->h->key, file, value);
-	return 0;
-}
-
-static int v1_set_ll(const struct cgdir *d, const char *file, long long v, struct perr *err)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", v);
-	return v1_set(d, file, buf, err);
-}
-
-static struct cgdir *dir_with(const struct pcgroup *cg, const char *ctrl)
+struct cgdir *pcg_dir_with(const struct pcgroup *cg, const char *ctrl)
 {
 	for (int i = 0; i < cg->n; i++)
-		if (is_v1(&cg->d[i]) && has_token(cg->d[i].h->key, ctrl, ','))
+		if (is_v1(&cg->d[i]) && pcg_has_token(cg->d[i].h->key, ctrl, ','))
 			return (struct cgdir *)&cg->d[i];
 	return NULL;
 }
@@ -549,231 +371,6 @@ static struct cgdir *v2_primary(const struct pcgroup *cg)
 		if (!is_v1(&cg->d[i]))
 			return (struct cgdir *)&cg->d[i];
 	return NULL;
-}
-
-/* memory.limit_in_bytes must stay <= memory.memsw.limit_in_bytes at every
- * step, so the order depends on the current limit, as in runc's
- * setMemoryAndSwap: swap first when it becomes unlimited or rises above the
- * current memory limit, memory first otherwise (always, for a new cgroup). */
-static int v1_memory(const struct cgdir *d, const struct limits *l, struct perr *err)
-{
-	char buf[32];
-	long long mem = l->mem, swap = l->swap, cur = -1;
-	bool memsw = read_str(d->path, "memory.memsw.limit_in_bytes", buf, sizeof(buf)) == 0;
-
-	if (mem == -1 && swap == 0 && memsw)
-		swap = -1;  /* runc: unlimited memory means unlimited memory+swap */
-	if (!memsw && swap > 0 && swap != mem)
-		return perr_set(err, 0, "linux.resources.memory.swap = %lld: this host has no swap accounting "
-				"(no memory.memsw.limit_in_bytes), so memory+swap can only be unset, -1 or "
-				"equal to memory.limit (%lld)", swap, mem);
-	if (!memsw)
-		swap = 0;
-	if (mem && swap) {
-		if (read_str(d->path, "memory.limit_in_bytes", buf, sizeof(buf)) == 0)
-			cur = strtoll(buf, NULL, 10);
-		if (swap == -1 || (cur >= 0 && cur < swap))
-			return v1_set_ll(d, "memory.memsw.limit_in_bytes", swap, err) ||
-			       v1_set_ll(d, "memory.limit_in_bytes", mem, err) ? -1 : 0;
-	}
-	if (mem && v1_set_ll(d, "memory.limit_in_bytes", mem, err))
-		return -1;
-	if (swap && v1_set_ll(d, "memory.memsw.limit_in_bytes", swap, err))
-		return -1;
-	return 0;
-}
-
-/* As runc: a shorter period may be refused (EINVAL) while the old quota is
- * still in place, so then it is written again after the quota. */
-static int v1_cpu(const struct cgdir *d, const struct limits *l, struct perr *err)
-{
-	bool period_later = false;
-
-	if (l->shares && v1_set_ll(d, "cpu.shares", l->shares, err))
-		return -1;
-	if (l->period && v1_set_ll(d, "cpu.cfs_period_us", l->period, err)) {
-		if (err->errnum != EINVAL || !l->quota)
-			return -1;
-		period_later = true;
-	}
-	if (l->quota && v1_set_ll(d, "cpu.cfs_quota_us", l->quota, err))
-		return -1;
-	if (period_later && v1_set_ll(d, "cpu.cfs_period_us", l->period, err))
-		return -1;
-	return 0;
-}
-
-/* A new v1 cpuset starts with empty cpus and mems, and no task can join it
- * until both are filled (cgroup-v1/cpusets.rst): use the spec's value or the
- * parent's. */
-static int v1_cpuset(const struct cgdir *d, const struct limits *l, struct perr *err)
-{
-	static const char *const files[2] = { "cpuset.cpus", "cpuset.mems" };
-	const char *want[2] = { l->cpus, l->mems };
-	_cleanup_free_ char *parent = strndup(d->path, strrchr(d->path, '/') - d->path);
-
-	for (int i = 0; i < 2; i++) {
-		char have[4096] = "";
-
-		if (!parent)
-			return perr_set(err, ENOMEM, "cgroup");
-		read_str(parent, files[i], have, sizeof(have));
-		if (!want[i] && !have[0])
-			continue;  /* nothing to copy: joining will fail and say so */
-		if (v1_set(d, files[i], want[i] ? want[i] : have, err)) {
-			if (want[i])
-				perr_append(err, " (the parent cgroup allows \"%s\")", have);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int v1_devices(const struct cgdir *d, const json_t *devs, struct perr *err)
-{
-	size_t i;
-	const json_t *r;
-
-	json_array_foreach(devs, i, r) {
-		const char *type = json_string_value(json_object_get(r, "type"));
-		const char *acc = json_string_value(json_object_get(r, "access"));
-		char num[2][24], rule[96];
-
-		for (int k = 0; k < 2; k++) {
-			const json_t *n = json_object_get(r, k ? "minor" : "major");
-
-			if (!json_is_integer(n) || json_integer_value(n) < 0)
-				strcpy(num[k], "*");
-			else
-				snprintf(num[k], sizeof(num[k]), "%lld", (long long)json_integer_value(n));
-		}
-		snprintf(rule, sizeof(rule), "%s %s:%s %s", type ? type : "a", num[0], num[1], acc ? acc : "rwm");
-		if (v1_set(d, json_is_true(json_object_get(r, "allow")) ? "devices.allow" : "devices.deny", rule, err))
-			return perr_prefix(err, "linux.resources.devices[%zu]", i);
-	}
-	return 0;
-}
-
-static int need(const struct pcgroup *cg, const char *ctrl, struct cgdir **d, struct perr *err)
-{
-	if (!(*d = dir_with(cg, ctrl)))
-		return perr_set(err, 0, "cgroup: linux.resources asks for the %s controller, which is not mounted", ctrl);
-	return 0;
-}
-
-static int v1_apply(const struct pcgroup *cg, const struct limits *l, struct perr *err)
-{
-	struct cgdir *d;
-	char buf[32];
-
-	if ((d = dir_with(cg, "cpuset")) && v1_cpuset(d, l, err))
-		return -1;
-	if ((l->cpus || l->mems) && !d)
-		return need(cg, "cpuset", &d, err);
-	if ((l->mem || l->swap) && (need(cg, "memory", &d, err) || v1_memory(d, l, err)))
-		return -1;
-	if ((l->shares || l->quota || l->period) && (need(cg, "cpu", &d, err) || v1_cpu(d, l, err)))
-		return -1;
-	if (l->pids) {
-		snprintf(buf, sizeof(buf), "%lld", l->pids);
-		if (need(cg, "pids", &d, err) || v1_set(d, "pids.max", l->pids > 0 ? buf : "max", err))
-			return -1;
-	}
-	if (l->devices && json_array_size(l->devices) &&
-	    (need(cg, "devices", &d, err) || v1_devices(d, l->devices, err)))
-		return -1;
-	return 0;
-}
-
-/* ---- cgroup v2, plain files ---- */
-
-/* Write `value` to d/file.  When the file is missing its controller is not
- * enabled for `d`: enable it in the parent's cgroup.subtree_control first.
- * The parent is the caller's cgroup, which refuses (EBUSY) when it holds
- * processes itself (cgroup-v2.rst, "No Internal Process Constraint"). */
-static int v2_set(const struct cgdir *d, const char *ctrl, const char *file, const char *value,
-		  struct perr *err)
-{
-	_cleanup_free_ char *p = NULL, *parent = strndup(d->path, strrchr(d->path, '/') - d->path);
-	char plus[64], avail[1024] = "";
-
-	if (!parent || asprintf(&p, "%s/%s", d->path, file) < 0)
-		return perr_set(err, ENOMEM, "cgroup");
-	if (access(p, F_OK)) {
-		read_str(parent, "cgroup.controllers", avail, sizeof(avail));
-		if (!has_token(avail, ctrl, ' '))
-			return perr_set(err, 0, "cgroup \"%s\": %s needs the %s controller, which %s does not offer "
-					"(its cgroup.controllers: \"%s\")", d->h->key, file, ctrl, parent, avail);
-		snprintf(plus, sizeof(plus), "+%s", ctrl);
-		if (write_str(parent, "cgroup.subtree_control", plus)) {
-			int e = errno;
-
-			return perr_set(err, e, "cgroup \"%s\": %s needs the %s controller; enabling it in "
-					"%s/cgroup.subtree_control failed%s", d->h->key, file, ctrl, parent,
-					e == EBUSY ? " (that cgroup holds processes, so it cannot delegate)" : "");
-		}
-	}
-	if (write_str(d->path, file, value))
-		return perr_set(err, errno, is_number(value) ? "cgroup \"%s\": %s = %s" : "cgroup \"%s\": %s = \"%s\"",
-				d->h->key, file, value);
-	return 0;
-}
-
-/* runc's conversions (ConvertMemorySwapToCgroupV2Value,
- * ConvertCPUSharesToCgroupV2Value, ConvertCPUQuotaCPUPeriodToCgroupV2Value).
- * Device rules are not applied: v2 has no devices files, the kernel wants a
- * BPF_PROG_TYPE_CGROUP_DEVICE program attached to the directory instead. */
-static int v2_apply(const struct cgdir *d, const struct limits *l, struct perr *err)
-{
-	char buf[64];
-
-	if (l->mem) {
-		snprintf(buf, sizeof(buf), "%lld", l->mem);
-		if (v2_set(d, "memory", "memory.max", l->mem > 0 ? buf : "max", err))
-			return -1;
-	}
-	if (l->swap || l->mem == -1) {
-		long long s = l->swap > 0 ? l->swap - l->mem : -1;  /* memory.swap.max is swap alone */
-		char probe[32];
-		/* memory controller on but no memory.swap.max: no swap accounting */
-		bool no_swap = !read_str(d->path, "memory.max", probe, sizeof(probe)) &&
-			       read_str(d->path, "memory.swap.max", probe, sizeof(probe));
-
-		if (no_swap && s > 0)
-			return perr_set(err, 0, "linux.resources.memory.swap = %lld: this host has no swap accounting "
-					"(no memory.swap.max), so memory+swap can only be unset, -1 or equal to "
-					"memory.limit (%lld)", l->swap, l->mem);
-		snprintf(buf, sizeof(buf), "%lld", s);
-		if (!no_swap && v2_set(d, "memory", "memory.swap.max", s >= 0 ? buf : "max", err))
-			return -1;
-	}
-	if (l->shares) {
-		long long sh = l->shares < 2 ? 2 : l->shares > 262144 ? 262144 : l->shares;
-
-		snprintf(buf, sizeof(buf), "%lld", 1 + ((sh - 2) * 9999) / 262142);
-		if (v2_set(d, "cpu", "cpu.weight", buf, err))
-			return -1;
-	}
-	if (l->quota > 0 || l->period) {
-		long long period = l->period ? l->period : 100000;
-
-		if (l->quota > 0)
-			snprintf(buf, sizeof(buf), "%lld %lld", l->quota, period);
-		else
-			snprintf(buf, sizeof(buf), "max %lld", period);
-		if (v2_set(d, "cpu", "cpu.max", buf, err))
-			return -1;
-	}
-	if (l->cpus && v2_set(d, "cpuset", "cpuset.cpus", l->cpus, err))
-		return -1;
-	if (l->mems && v2_set(d, "cpuset", "cpuset.mems", l->mems, err))
-		return -1;
-	if (l->pids) {
-		snprintf(buf, sizeof(buf), "%lld", l->pids);
-		if (v2_set(d, "pids", "pids.max", l->pids > 0 ? buf : "max", err))
-			return -1;
-	}
-	return 0;
 }
 
 /* ---- removal ---- */
@@ -850,27 +447,27 @@ static void remove_nested(const char *path, int depth)
  * v2: cgroup.kill (Linux 5.14) kills the whole subtree at once. */
 static void kill_all(const struct pcgroup *cg, const bool *gone)
 {
-	struct cgdir *fz = dir_with(cg, "freezer");
+	struct cgdir *fz = pcg_dir_with(cg, "freezer");
 	struct perr ignored;
 	bool frozen = false;
 
-	if (fz && !gone[fz - cg->d] && !v1_set(fz, "freezer.state", "FROZEN", &ignored)) {
+	if (fz && !gone[fz - cg->d] && !pcg_v1_set(fz, "freezer.state", "FROZEN", &ignored)) {
 		long long until = now_ns() + FREEZE_WAIT_NS;
 		char st[32] = "";
 
 		frozen = true;
-		while (!read_str(fz->path, "freezer.state", st, sizeof(st)) && strcmp(st, "FROZEN") &&
+		while (!pcg_read_str(fz->path, "freezer.state", st, sizeof(st)) && strcmp(st, "FROZEN") &&
 		       now_ns() < until)
 			usleep(1000);
 	}
 	for (int i = 0; i < cg->n; i++) {
 		if (gone[i])
 			continue;
-		if (is_v1(&cg->d[i]) || write_str(cg->d[i].path, "cgroup.kill", "1"))
+		if (is_v1(&cg->d[i]) || pcg_write_str(cg->d[i].path, "cgroup.kill", "1"))
 			kill_tree(cg->d[i].path, 0);
 	}
 	if (frozen)
-		v1_set(fz, "freezer.state", "THAWED", &ignored);
+		pcg_v1_set(fz, "freezer.state", "THAWED", &ignored);
 }
 
 static void remove_made(struct pcgroup *cg)
@@ -932,11 +529,11 @@ static bool wanted(const struct hier *h, const struct limits *l)
 	if (!h->ctrl)
 		return true;
 	for (int k = 0; always[k]; k++)
-		if (has_token(h->key, always[k], ','))
+		if (pcg_has_token(h->key, always[k], ','))
 			return true;
-	if (has_token(h->key, "cpu", ',') && (l->shares || l->quota || l->period))
+	if (pcg_has_token(h->key, "cpu", ',') && (l->shares || l->quota || l->period))
 		return true;
-	return has_token(h->key, "cpuset", ',') && (l->cpus || l->mems);
+	return pcg_has_token(h->key, "cpuset", ',') && (l->cpus || l->mems);
 }
 
 int pcgroup_create(const char *id, const json_t *resources, struct pcgroup **out, struct perr *err)
@@ -950,7 +547,7 @@ int pcgroup_create(const char *id, const json_t *resources, struct pcgroup **out
 	if (!err)
 		err = &local;  /* some helpers read the error back */
 	*out = NULL;
-	if (check_id(id, err) || host_get(err) || parse_limits(resources, &l, err))
+	if (check_id(id, err) || host_get(err) || pcg_parse_limits(resources, &l, err))
 		return -1;
 	if (!(cg = calloc(1, sizeof(*cg)))) {
 		perr_set(err, ENOMEM, "cgroup");
@@ -997,9 +594,9 @@ int pcgroup_create(const char *id, const json_t *resources, struct pcgroup **out
 			goto out;
 		}
 	}
-	if (host.nv1 && v1_apply(cg, &l, err))
+	if (host.nv1 && pcg_v1_apply(cg, &l, err))
 		goto out;
-	if (v2_primary(cg) && v2_apply(v2_primary(cg), &l, err))
+	if (v2_primary(cg) && pcg_v2_apply(v2_primary(cg), &l, err))
 		goto out;
 	for (int i = 0; i < cg->n; i++)
 		cg->d[i].made = false;
@@ -1022,7 +619,7 @@ static bool v2_holds(const struct cgdir *d, pid_t pid)
 
 	snprintf(proc, sizeof(proc), pid ? "/proc/%d" : "/proc/thread-self", (int)pid);
 	snprintf(want, sizeof(want), "0::%s/%s", strcmp(d->h->root, "/") ? d->h->root : "", d->rel);
-	if (read_str(proc, "cgroup", buf, sizeof(buf)))
+	if (pcg_read_str(proc, "cgroup", buf, sizeof(buf)))
 		return false;
 	for (char *l = buf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
 		if (!strncmp(l, want, strlen(want)) && (l[strlen(want)] == '\n' || !l[strlen(want)]))
@@ -1055,7 +652,7 @@ int pcgroup_attach(struct pcgroup *cg, pid_t pid, struct perr *err)
 		int rc;
 
 		if (!is_v1(d)) {
-			if (!v2_holds(d, pid) && write_str(d->path, "cgroup.procs", num))
+			if (!v2_holds(d, pid) && pcg_write_str(d->path, "cgroup.procs", num))
 				return perr_set(err, errno, "cgroup \"%s\": cannot move %s into %s", d->h->key, who, d->path);
 			continue;
 		}
@@ -1134,7 +731,7 @@ long pcgroup_oom_kills(const struct pcgroup *cg)
 	const struct cgdir *d;
 	long long n = 0;
 
-	if ((d = dir_with(cg, "memory")))
+	if ((d = pcg_dir_with(cg, "memory")))
 		read_keyed(d->path, "memory.oom_control", "oom_kill", &n);
 	else if ((d = v2_primary(cg)))
 		read_keyed(d->path, "memory.events", "oom_kill", &n);
@@ -1147,8 +744,8 @@ long long pcgroup_cpu_usage_ns(const struct pcgroup *cg)
 	char buf[32];
 	long long usec;
 
-	if ((d = dir_with(cg, "cpuacct")))
-		return read_str(d->path, "cpuacct.usage", buf, sizeof(buf)) ? -1 : strtoll(buf, NULL, 10);
+	if ((d = pcg_dir_with(cg, "cpuacct")))
+		return pcg_read_str(d->path, "cpuacct.usage", buf, sizeof(buf)) ? -1 : strtoll(buf, NULL, 10);
 	if ((d = v2_primary(cg)) && !read_keyed(d->path, "cpu.stat", "usage_usec", &usec))
 		return usec * 1000;
 	return -1;

@@ -13,10 +13,9 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
+
+#include "isolation/seccomp_private.h"
 
 #define KVER(major, minor) ((major) << 8 | (minor))
 
@@ -175,32 +174,12 @@ static const struct dflt_rule default_rules[] = {
 	{ .names = NAMES("perf_event_open"), .action = ALLOW, .if_cap = "CAP_PERFMON" },
 };
 
-static int has_cap(const char *const *caps, size_t ncaps, const char *name)
-{
-	for (size_t i = 0; i < ncaps; i++)
-		if (caps[i] && strcmp(caps[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-/* The running kernel as KVER(major, minor); 0 when unknown, which drops
- * the rules that need a minimum version. */
-static unsigned host_kernel(void)
-{
-	struct utsname u;
-	unsigned major, minor;
-
-	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return 0;
-	return KVER(major, minor);
-}
-
 static int rule_applies(const struct dflt_rule *r, const char *const *caps, size_t ncaps,
 			unsigned kernel)
 {
-	if (r->if_cap && !has_cap(caps, ncaps, r->if_cap))
+	if (r->if_cap && !psc_has_cap(caps, ncaps, r->if_cap))
 		return 0;
-	if (r->unless_cap && has_cap(caps, ncaps, r->unless_cap))
+	if (r->unless_cap && psc_has_cap(caps, ncaps, r->unless_cap))
 		return 0;
 	if (r->if_kernel && kernel < r->if_kernel)
 		return 0;
@@ -268,7 +247,7 @@ static json_t *host_architectures(void)
 json_t *seccomp_default_profile(const char *const *caps, size_t ncaps, struct perr *err)
 {
 	json_t *profile = json_object(), *syscalls = json_array();
-	unsigned kernel = host_kernel();
+	unsigned kernel = psc_host_kernel();  /* KVER(major, minor) */
 
 	if (!profile || !syscalls)
 		goto fail;
