@@ -53,7 +53,7 @@ TEST_COMMON = tests/harness.c
 # Debian packages the build, the tests and the benchmark need.
 DEPS = build-essential pkg-config libssl-dev libseccomp-dev libcap-dev libcgroup-dev libjansson-dev \
        check libsubunit-dev busybox-static debootstrap procps iproute2 util-linux \
-       crun runc bubblewrap hyperfine
+       crun runc bubblewrap hyperfine golang-go
 
 .PHONY: all deps check unit integration demo install clean bench
 

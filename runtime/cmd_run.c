@@ -26,6 +26,11 @@ static const char run_usage[] =
 	"host's busybox-static on first use); ROOTFS-DIR is any directory holding\n"
 	"a root filesystem, used read-only under an overlay.\n"
 	"\n"
+	"   or: persona run [--trace] PROGRAM [ARG...]\n"
+	"\n"
+	"Run a FreeBSD amd64 program on the host, its system calls translated:\n"
+	"current directory, environment, user and terminal kept, no namespaces.\n"
+	"\n"
 	"Options:\n"
 	"      --name NAME            name the container\n"
 	"      --rm                   remove the container when it exits\n"
@@ -53,12 +58,13 @@ static const char run_usage[] =
 	"      --security-opt OPT     seccomp=unconfined|FILE, no-new-privileges[=true|false]\n"
 	"      --init                 run a minimal init as PID 1 that reaps zombies\n"
 	"      --network none|host    loopback only (default), or the host's network\n"
+	"      --trace                print each translated system call (FreeBSD programs)\n"
 	"      --help                 this text\n";
 
 enum {
 	OPT_NAME = 256, OPT_RM, OPT_ENV_FILE, OPT_TMPFS, OPT_READ_ONLY, OPT_MEMORY_SWAP, OPT_CPUS,
 	OPT_CPUSET, OPT_PIDS, OPT_ULIMIT, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY,
-	OPT_INIT, OPT_NETWORK, OPT_HELP,
+	OPT_INIT, OPT_NETWORK, OPT_HELP, OPT_TRACE,
 };
 
 static void strv_add(struct strv *s, const char *v)
@@ -121,6 +127,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "network", required_argument, NULL, OPT_NETWORK },
 		{ "net", required_argument, NULL, OPT_NETWORK },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -153,6 +160,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_PRIVILEGED: o->privileged = true; break;
 		case OPT_INIT: o->init = true; break;
 		case OPT_NETWORK: o->network = optarg; break;
+		case OPT_TRACE: o->trace = true; break;
 		case OPT_SECURITY:
 			if (!strncmp(optarg, "seccomp=", 8) || !strncmp(optarg, "seccomp:", 8)) {
 				o->seccomp = optarg + 8;
@@ -184,6 +192,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		return 125;
 	o->image = argv[optind];
 	o->args = (const char *const *)argv + optind + 1;
+	o->argc = argc - optind;
 	return 0;
 }
 
@@ -360,6 +369,12 @@ int cmd_run(int argc, char **argv)
 	if (r) {
 		free_opts(&o);
 		return r < 0 ? 0 : r;
+	}
+	/* A program file rather than an image or a root directory. */
+	if (stat(o.image, &sb) == 0 && S_ISREG(sb.st_mode) && strcmp(o.image, "busybox")) {
+		r = foreign_run(o.image, o.argc, argv + argc - o.argc, o.trace);
+		free_opts(&o);
+		return r;
 	}
 	state_gc();
 	if (o.name && !valid_name(o.name)) {

@@ -23,6 +23,14 @@ int busybox_rootfs(char *out, unsigned long len, struct perr *err);
 extern char **persona_argv;
 extern int persona_argc;
 
+/* Run the foreign program `path` (a FreeBSD amd64 ELF executable) on the
+ * host, translated; argv[0..argc) are its arguments, argv[0] its name.
+ * Does not return when the program starts (its exit is persona's); else
+ * the exit status: 126 not a program persona runs or a bad one, 127 not
+ * found, 125 persona failed.  `trace`: print each translated call. */
+#include <stdbool.h>
+int foreign_run(const char *path, int argc, char **argv, bool trace);
+
 /* Print usage for a sub-command to stdout. */
 void usage_print(const char *text);
 

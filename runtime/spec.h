@@ -20,7 +20,8 @@ struct run_opts {
 	const char *name, *workdir, *user, *hostname, *network;   /* network: none (default), host */
 	const char *seccomp;        /* NULL default, "unconfined", or a docker profile file */
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *pids_limit;
-	bool rm, detach, interactive, tty, read_only, privileged, init;
+	bool rm, detach, interactive, tty, read_only, privileged, init, trace;
+	int argc;                   /* IMAGE and its command, as counted on the command line */
 	int no_new_privs;           /* -1 default (on), 0 off, 1 on */
 	struct strv env, env_files, volumes, tmpfs, ulimits, cap_add, cap_drop;
 	const char *image;          /* as the user named it */

@@ -1,0 +1,79 @@
+/* persona syscall-xlat: xlat_run(), the entry point (see xlat.h). */
+#include "syscall-xlat/xlat.h"
+#include "syscall-xlat/elf.h"
+#include "syscall-xlat/freebsd/freebsd.h"
+#include "syscall-xlat/loader.h"
+#include "syscall-xlat/trap/trap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+
+static int fail(struct perr *err, int status, const char *path)
+{
+	if (err && !err->status)
+		err->status = status;
+	return perr_prefix(err, "%s", path);
+}
+
+int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		perr_set(err, errno, "%s", path);
+		if (err)
+			err->status = errno == ENOENT ? 127 : 126;
+		return -1;
+	}
+	int kind = xlat_detect(fd, err);
+	if (kind < 0)
+		return fail(err, 126, path);
+	if (kind != XLAT_FREEBSD) {
+		perr_set(err, 0, "not a FreeBSD amd64 executable");
+		return fail(err, 126, path);
+	}
+	struct xlat_elf e;
+	if (xlat_elf_read(fd, &e, err) < 0 || xlat_elf_check_loadable(&e, err) < 0)
+		return fail(err, 126, path);
+
+	char execpath[PATH_MAX];
+	if (!realpath(path, execpath)) {
+		perr_set(err, errno, "resolve path");
+		return fail(err, 126, path);
+	}
+
+	struct xlat_image img;
+	if (xlat_load_image(fd, &e, &img, err) < 0)
+		return fail(err, 126, path);
+	if (xlat_build_stack(&img, &e, execpath, argc, argv, envp, err) < 0) {
+		xlat_unload(&img);
+		return fail(err, 125, path);
+	}
+	freebsd_init(execpath);
+	close(steal_fd(fd));
+	fflush(NULL);
+
+	const char *mode_s = getenv("PERSONA_XLAT_TRAP");
+	int mode = XLAT_TRAP_AUTO;
+	if (mode_s && !strcmp(mode_s, "seccomp"))
+		mode = XLAT_TRAP_SECCOMP;
+	else if (mode_s && !strcmp(mode_s, "sud"))
+		mode = XLAT_TRAP_SUD;
+	if (xlat_trap_install(freebsd_dispatch, mode, err) < 0) {
+		xlat_unload(&img);
+		return fail(err, 125, path);
+	}
+	xlat_enter_guest(img.entry, img.sp, img.sp);
+}
+
+int xlat_set_exec_helper(const char *helper, char *const *prefix, struct perr *err)
+{
+	if (freebsd_set_exec_helper(helper, prefix) < 0)
+		return perr_set(err, E2BIG, "exec helper %s", helper);
+	return 0;
+}

@@ -1,0 +1,246 @@
+/* Integration tests: Go 1.19 programs built for FreeBSD amd64 run through
+ * syscall-xlat (xlat_run in a forked child), their output compared with
+ * the same programs built for Linux and run natively (differential
+ * tests).  Fixtures: tests/fixtures/freebsd/src/, built (and cached) by
+ * tests/fixtures/freebsd/build.sh; skipped when Go is not installed. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "syscall-xlat/xlat.h"
+#include "tests/harness.h"
+
+#define BUILD_SH "tests/fixtures/freebsd/build.sh"
+#define RUN_TIMEOUT 60
+
+extern char **environ;
+static char cache[4096];
+
+/* This suite binary is also the exec helper of the FreeBSD programs it
+ * runs (xlat_set_exec_helper): "SELF --xlat-helper PATH ARGS..." runs
+ * PATH translated, before Check's main. */
+__attribute__((constructor)) static void xlat_helper(int argc, char **argv, char **envp)
+{
+	if (argc < 3 || strcmp(argv[1], "--xlat-helper") != 0)
+		return;
+	struct perr err = { 0 };
+	xlat_run(argv[2], argc - 2, argv + 2, envp, &err);
+	fprintf(stderr, "xlat helper: %s\n", err.msg);
+	_exit(perr_exit_status(&err));
+}
+
+static int fixtures_ready(void)
+{
+	static int state = -1;
+	if (state >= 0)
+		return state;
+	state = 0;
+	if (access(BUILD_SH, X_OK) != 0)
+		return 0;
+	const char *argv[] = { BUILD_SH, NULL };
+	struct cmd_result r = run_cmd(argv, NULL, 600);
+	if (r.status == 0) {
+		snprintf(cache, sizeof(cache), "%s", r.out);
+		cache[strcspn(cache, "\n")] = 0;
+		state = 1;
+	} else {
+		fprintf(stderr, "build.sh failed (%d): %s\n", r.status, r.err);
+	}
+	cmd_result_free(&r);
+	return state;
+}
+
+/* Run the FreeBSD build of `name` with `args` under xlat_run. */
+static struct cmd_result run_freebsd(const char *name, const char *const *args)
+{
+	char path[4200];
+	const char *argv[16];
+	int argc = 0;
+	snprintf(path, sizeof(path), "%s/%s.freebsd", cache, name);
+	argv[argc++] = path;
+	for (int i = 0; args[i] && argc < 15; i++)
+		argv[argc++] = args[i];
+	argv[argc] = NULL;
+
+	char o[] = "/tmp/persona-fbsd-out.XXXXXX", e[] = "/tmp/persona-fbsd-err.XXXXXX";
+	int ofd = mkstemp(o), efd = mkstemp(e);
+	ck_assert(ofd >= 0 && efd >= 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct perr err = { 0 };
+		int nul = open("/dev/null", O_RDONLY);
+		dup2(nul, 0);
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		alarm(RUN_TIMEOUT);
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n > 0) {
+			self[n] = 0;
+			char *prefix[] = { "--xlat-helper", NULL };
+			xlat_set_exec_helper(self, prefix, NULL);
+		}
+		xlat_run(path, argc, (char **)argv, environ, &err);
+		dprintf(2, "xlat_run: %s\n", err.msg);
+		_exit(perr_exit_status(&err));
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	struct cmd_result r = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
+				read_file_str(o), read_file_str(e) };
+	close(ofd);
+	close(efd);
+	unlink(o);
+	unlink(e);
+	return r;
+}
+
+static struct cmd_result run_linux(const char *name, const char *const *args)
+{
+	char path[4200];
+	const char *argv[16];
+	int argc = 0;
+	snprintf(path, sizeof(path), "%s/%s.linux", cache, name);
+	argv[argc++] = path;
+	for (int i = 0; args[i] && argc < 15; i++)
+		argv[argc++] = args[i];
+	argv[argc] = NULL;
+	return run_cmd(argv, NULL, RUN_TIMEOUT);
+}
+
+static void same_as_linux(const char *name, const char *const *bsd_args,
+			  const char *const *linux_args, int want_status)
+{
+	if (!fixtures_ready())
+		SKIP_TEST("Go fixtures unavailable (apt-get install golang-go)");
+	struct cmd_result b = run_freebsd(name, bsd_args);
+	struct cmd_result l = run_linux(name, linux_args);
+	ck_assert_msg(l.status == want_status, "%s.linux: status %d", name, l.status);
+	ck_assert_msg(b.status == l.status, "%s: status %d under persona, %d native; stderr: %s",
+		      name, b.status, l.status, b.err);
+	ck_assert_msg(strcmp(b.out, l.out) == 0, "%s: stdout differs:\n--- persona\n%s--- native\n%s",
+		      name, b.out, l.out);
+	ck_assert_msg(strcmp(b.err, l.err) == 0, "%s: stderr differs:\n--- persona\n%s--- native\n%s",
+		      name, b.err, l.err);
+	cmd_result_free(&b);
+	cmd_result_free(&l);
+}
+
+START_TEST(hello)
+{
+	const char *args[] = { NULL };
+	same_as_linux("hello", args, args, 0);
+}
+END_TEST
+
+START_TEST(args_env_exit)
+{
+	setenv("PERSONA_TEST", "value with spaces=and=equals", 1);
+	unsetenv("PERSONA_UNSET");
+	const char *args[] = { "7", "two words", "", "ünïcødé", NULL };
+	same_as_linux("args", args, args, 7);
+	const char *zero[] = { "0", NULL };
+	same_as_linux("args", zero, zero, 0);
+}
+END_TEST
+
+START_TEST(file_io)
+{
+	char *d1 = make_temp_dir("fbsd"), *d2 = make_temp_dir("linux");
+	const char *a1[] = { d1, NULL }, *a2[] = { d2, NULL };
+	same_as_linux("fileio", a1, a2, 0);
+	rm_rf(d1);
+	rm_rf(d2);
+	free(d1);
+	free(d2);
+}
+END_TEST
+
+START_TEST(goroutines_timers)
+{
+	const char *args[] = { NULL };
+	same_as_linux("threads", args, args, 0);
+}
+END_TEST
+
+START_TEST(signals)
+{
+	const char *args[] = { NULL };
+	same_as_linux("signals", args, args, 0);
+	const char *die[] = { "die", NULL };
+	same_as_linux("signals", die, die, 128 + 15);
+}
+END_TEST
+
+START_TEST(sockets_http)
+{
+	const char *args[] = { NULL };
+	same_as_linux("net", args, args, 0);
+}
+END_TEST
+
+START_TEST(exec_freebsd_and_linux)
+{
+	if (getenv("PERSONA_XLAT_TRAP") && !strcmp(getenv("PERSONA_XLAT_TRAP"), "seccomp"))
+		SKIP_TEST("execve needs the Syscall User Dispatch back-end");
+	const char *args[] = { NULL };
+	same_as_linux("exec", args, args, 0);
+}
+END_TEST
+
+START_TEST(syscall_heavy)
+{
+	const char *args[] = { "3000", NULL };
+	same_as_linux("readloop", args, args, 0);
+}
+END_TEST
+
+/* PERSONA_XLAT_TRACE names each translated call with FreeBSD's names. */
+START_TEST(trace)
+{
+	if (!fixtures_ready())
+		SKIP_TEST("Go fixtures unavailable (apt-get install golang-go)");
+	char *dir = make_temp_dir("trace");
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/trace.txt", dir);
+	setenv("PERSONA_XLAT_TRACE", path, 1);
+	const char *args[] = { NULL };
+	struct cmd_result r = run_freebsd("hello", args);
+	unsetenv("PERSONA_XLAT_TRACE");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "hello, world\n");
+	char *t = read_file_str(path);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_msg(strstr(t, "] sysarch(0x81, ") && strstr(t, "] write(0x1, ") &&
+		      strstr(t, "] thr_new(") && strstr(t, "] exit(0x0)"), "trace:\n%.1500s", t);
+	free(t);
+	cmd_result_free(&r);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("freebsd_go");
+	TCase *tc = tcase_create("go");
+	tcase_set_timeout(tc, 900);
+	tcase_add_test(tc, hello);
+	tcase_add_test(tc, args_env_exit);
+	tcase_add_test(tc, file_io);
+	tcase_add_test(tc, goroutines_timers);
+	tcase_add_test(tc, signals);
+	tcase_add_test(tc, sockets_http);
+	tcase_add_test(tc, exec_freebsd_and_linux);
+	tcase_add_test(tc, syscall_heavy);
+	tcase_add_test(tc, trace);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PERSONA_TEST_MAIN()

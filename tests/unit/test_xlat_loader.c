@@ -1,0 +1,293 @@
+/* Unit tests: syscall-xlat loader and in-process trap, end to end, on tiny
+ * synthesized FreeBSD executables (hand-assembled x86-64), each run by
+ * xlat_run() in a forked child.  Also measures the cost of one trapped
+ * getpid against a native one. */
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "syscall-xlat/xlat.h"
+#include "tests/harness.h"
+
+#define IMG_SIZE 0x400
+#define CODE_OFF 0x200
+#define BASE 0x400000UL
+
+extern char **environ;
+
+static char *write_prog(const unsigned char *code, size_t len, int type)
+{
+	unsigned char b[IMG_SIZE] = { 0 };
+	Elf64_Ehdr *h = (Elf64_Ehdr *)b;
+	Elf64_Phdr *p = (Elf64_Phdr *)(b + 64);
+	memcpy(h->e_ident, ELFMAG, SELFMAG);
+	h->e_ident[EI_CLASS] = ELFCLASS64;
+	h->e_ident[EI_DATA] = ELFDATA2LSB;
+	h->e_ident[EI_VERSION] = EV_CURRENT;
+	h->e_ident[EI_OSABI] = 9;
+	h->e_type = (Elf64_Half)type;
+	h->e_machine = EM_X86_64;
+	h->e_version = EV_CURRENT;
+	uint64_t base = type == ET_DYN ? 0 : BASE;
+	h->e_entry = base + CODE_OFF;
+	h->e_phoff = 64;
+	h->e_ehsize = 64;
+	h->e_phentsize = sizeof(Elf64_Phdr);
+	h->e_phnum = 1;
+	*p = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
+			   .p_vaddr = base, .p_filesz = IMG_SIZE, .p_memsz = 0x3000,
+			   .p_align = 0x1000 };
+	ck_assert_uint_le(len, IMG_SIZE - CODE_OFF);
+	memcpy(b + CODE_OFF, code, len);
+	char *path = strdup("/tmp/persona-xlat-prog.XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, b, sizeof(b)), (ssize_t)sizeof(b));
+	fchmod(fd, 0755);
+	close(fd);
+	return path;
+}
+
+struct run { int status; char *out, *err; };
+
+static struct run run_guest(const char *path, const char *const *argv)
+{
+	char o[] = "/tmp/persona-xlat-out.XXXXXX", e[] = "/tmp/persona-xlat-err.XXXXXX";
+	int ofd = mkstemp(o), efd = mkstemp(e);
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct perr err = { 0 };
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		xlat_run(path, argc, (char **)argv, environ, &err);
+		dprintf(2, "xlat_run: %s\n", err.msg);
+		_exit(perr_exit_status(&err));
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	struct run r = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), read_file_str(o),
+			 read_file_str(e) };
+	close(ofd);
+	close(efd);
+	unlink(o);
+	unlink(e);
+	return r;
+}
+
+/* write(1, msg, 16); exit(42) */
+static const unsigned char hello_code[] = {
+	0xb8, 4, 0, 0, 0,                      /* mov $4,%eax      (write) */
+	0xbf, 1, 0, 0, 0,                      /* mov $1,%edi */
+	0x48, 0x8d, 0x35, 0x13, 0, 0, 0,       /* lea msg(%rip),%rsi */
+	0xba, 16, 0, 0, 0,                     /* mov $16,%edx */
+	0x0f, 0x05,                            /* syscall */
+	0xb8, 1, 0, 0, 0,                      /* mov $1,%eax      (exit) */
+	0xbf, 42, 0, 0, 0,                     /* mov $42,%edi */
+	0x0f, 0x05,                            /* syscall */
+	'h', 'i', ' ', 'f', 'r', 'o', 'm', ' ', 'f', 'r', 'e', 'e', 'b', 's', 'd', '\n',
+};
+
+START_TEST(hello_and_exit_status)
+{
+	char *p = write_prog(hello_code, sizeof(hello_code), ET_EXEC);
+	const char *argv[] = { p, NULL };
+	struct run r = run_guest(p, argv);
+	ck_assert_msg(r.status == 42, "status %d, stderr: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "hi from freebsd\n");
+	ck_assert_str_eq(r.err, "");
+	unlink(p);
+}
+END_TEST
+
+START_TEST(static_pie)
+{
+	char *p = write_prog(hello_code, sizeof(hello_code), ET_DYN);
+	const char *argv[] = { p, NULL };
+	struct run r = run_guest(p, argv);
+	ck_assert_msg(r.status == 42, "status %d, stderr: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "hi from freebsd\n");
+	unlink(p);
+}
+END_TEST
+
+/* exit(*(long *)%rdi): the entry point gets %rdi pointing at argc. */
+static const unsigned char argc_code[] = {
+	0x48, 0x8b, 0x3f,                      /* mov (%rdi),%rdi */
+	0xb8, 1, 0, 0, 0,                      /* mov $1,%eax */
+	0x0f, 0x05,                            /* syscall */
+};
+
+START_TEST(rdi_points_at_argc)
+{
+	char *p = write_prog(argc_code, sizeof(argc_code), ET_EXEC);
+	const char *argv[] = { p, "a", "b", "c", NULL };
+	struct run r = run_guest(p, argv);
+	ck_assert_msg(r.status == 4, "status %d, stderr: %s", r.status, r.err);
+	unlink(p);
+}
+END_TEST
+
+/* write(1, 0x10, 5): EFAULT (14) with the carry flag set; exit(CF ? rax : 0). */
+static const unsigned char efault_code[] = {
+	0xb8, 4, 0, 0, 0,                      /* mov $4,%eax */
+	0xbf, 1, 0, 0, 0,                      /* mov $1,%edi */
+	0xbe, 0x10, 0, 0, 0,                   /* mov $0x10,%esi */
+	0xba, 5, 0, 0, 0,                      /* mov $5,%edx */
+	0x0f, 0x05,                            /* syscall */
+	0x72, 0x02,                            /* jc 1f */
+	0x31, 0xc0,                            /* xor %eax,%eax */
+	0x89, 0xc7,                            /* 1: mov %eax,%edi */
+	0xb8, 1, 0, 0, 0,                      /* mov $1,%eax */
+	0x0f, 0x05,                            /* syscall */
+};
+
+START_TEST(bad_pointer_is_efault_with_carry)
+{
+	char *p = write_prog(efault_code, sizeof(efault_code), ET_EXEC);
+	const char *argv[] = { p, NULL };
+	struct run r = run_guest(p, argv);
+	ck_assert_msg(r.status == 14, "status %d, stderr: %s", r.status, r.err);
+	unlink(p);
+}
+END_TEST
+
+/* select (93, not implemented yet) twice, then exit(CF ? rax : 0): ENOSYS is
+ * FreeBSD's 78, logged once by name. */
+static const unsigned char enosys_code[] = {
+	0xb8, 93, 0, 0, 0, 0x0f, 0x05,         /* select */
+	0xb8, 93, 0, 0, 0, 0x0f, 0x05,         /* select */
+	0x72, 0x02, 0x31, 0xc0, 0x89, 0xc7,
+	0xb8, 1, 0, 0, 0, 0x0f, 0x05,
+};
+
+START_TEST(unimplemented_is_enosys_logged_once)
+{
+	char *p = write_prog(enosys_code, sizeof(enosys_code), ET_EXEC);
+	const char *argv[] = { p, NULL };
+	struct run r = run_guest(p, argv);
+	ck_assert_msg(r.status == 78, "status %d, stderr: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "persona: freebsd: unimplemented system call select (93)\n");
+	unlink(p);
+}
+END_TEST
+
+static int maps_have(unsigned long addr)
+{
+	char *m = read_file_str("/proc/self/maps");
+	char needle[32];
+	snprintf(needle, sizeof(needle), "%lx-", addr);
+	int r = m && strstr(m, needle) != NULL;
+	free(m);
+	return r;
+}
+
+START_TEST(bad_binary_is_126_and_maps_nothing)
+{
+	struct perr err = { 0 };
+	char *p = write_prog(hello_code, sizeof(hello_code), ET_EXEC);
+	ck_assert_int_eq(truncate(p, 100), 0);
+	const char *argv[] = { p, NULL };
+	ck_assert_int_eq(xlat_run(p, 1, (char **)argv, environ, &err), -1);
+	ck_assert_int_eq(err.status, 126);
+	ck_assert_msg(strstr(err.msg, p) && strstr(err.msg, "program headers"), "%s", err.msg);
+	ck_assert(!maps_have(BASE));
+
+	/* Loadable headers, but the address range is taken: nothing stays. */
+	unlink(p);
+	p = write_prog(hello_code, sizeof(hello_code), ET_EXEC);
+	void *blocker = mmap((void *)(BASE + 0x2000), 4096, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ck_assert(blocker != MAP_FAILED);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(xlat_run(p, 1, (char **)argv, environ, &err), -1);
+	ck_assert_msg(strstr(err.msg, "reserve"), "%s", err.msg);
+	ck_assert(!maps_have(BASE));
+	munmap(blocker, 4096);
+
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(xlat_run("/nonexistent/prog", 1, (char **)argv, environ, &err), -1);
+	ck_assert_int_eq(err.status, 127);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(xlat_run("/bin/true", 1, (char **)argv, environ, &err), -1);
+	ck_assert_int_eq(err.status, 126);
+	ck_assert_msg(strstr(err.msg, "not a FreeBSD"), "%s", err.msg);
+	unlink(p);
+}
+END_TEST
+
+/* getpid N times (N patched at offset 1), then exit(0). */
+static unsigned char loop_code[] = {
+	0xbb, 0, 0, 0, 0,                      /* mov $N,%ebx */
+	0xb8, 20, 0, 0, 0,                     /* 1: mov $20,%eax (getpid) */
+	0x0f, 0x05,                            /* syscall */
+	0xff, 0xcb,                            /* dec %ebx */
+	0x75, 0xf5,                            /* jnz 1b */
+	0xb8, 1, 0, 0, 0, 0x31, 0xff, 0x0f, 0x05,
+};
+
+static double cpu_of_run(const char *p)
+{
+	struct timespec a, b;
+	const char *argv[] = { p, NULL };
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	struct run r = run_guest(p, argv);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_int_eq(r.status, 0);
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+START_TEST(trap_cost)
+{
+	const uint32_t n = 200000;
+	memcpy(loop_code + 1, &n, 4);
+	char *p = write_prog(loop_code, sizeof(loop_code), ET_EXEC);
+	double t_loop = cpu_of_run(p);
+	uint32_t one = 1;
+	memcpy(loop_code + 1, &one, 4);
+	unlink(p);
+	p = write_prog(loop_code, sizeof(loop_code), ET_EXEC);
+	double t_one = cpu_of_run(p);
+	unlink(p);
+
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (uint32_t i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double t_native = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	printf("xlat trap cost: getpid translated %.2f us/call, native %.3f us/call (%u calls, wall)\n",
+	       (t_loop - t_one) * 1e6 / n, t_native * 1e6 / n, n);
+	ck_assert(t_loop > t_one);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("xlat_loader");
+	TCase *tc = tcase_create("loader");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, hello_and_exit_status);
+	tcase_add_test(tc, static_pie);
+	tcase_add_test(tc, rdi_points_at_argc);
+	tcase_add_test(tc, bad_pointer_is_efault_with_carry);
+	tcase_add_test(tc, unimplemented_is_enosys_logged_once);
+	tcase_add_test(tc, bad_binary_is_126_and_maps_nothing);
+	tcase_add_test(tc, trap_cost);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PERSONA_TEST_MAIN()
