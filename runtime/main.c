@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "runtime/commands.h"
 #include "runtime/state.h"
@@ -59,6 +60,14 @@ int main(int argc, char **argv)
 
 	persona_argv = argv;
 	persona_argc = argc;
+	/* binfmt_misc runs a registered foreign program as `persona PATH ARGS`
+	 * (the F flag: the interpreter is opened at registration, so this
+	 * works inside containers too). */
+	if (argc >= 2 && argv[1][0] == '/') {
+		struct stat sb;
+		if (stat(argv[1], &sb) == 0 && S_ISREG(sb.st_mode))
+			return foreign_run(argv[1], argc - 1, argv + 1, false);
+	}
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
