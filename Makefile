@@ -53,7 +53,8 @@ TEST_COMMON = tests/harness.c
 # Debian packages the build, the tests and the benchmark need.
 DEPS = build-essential pkg-config libssl-dev libseccomp-dev libcap-dev libcgroup-dev libjansson-dev \
        check libsubunit-dev busybox-static debootstrap procps iproute2 util-linux \
-       crun runc bubblewrap hyperfine golang-go
+       crun runc bubblewrap hyperfine golang-go openssl \
+       gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 libgcrypt-mingw-w64-dev
 
 .PHONY: all deps check unit integration demo install clean bench
 

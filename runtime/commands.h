@@ -23,8 +23,8 @@ int busybox_rootfs(char *out, unsigned long len, struct perr *err);
 extern char **persona_argv;
 extern int persona_argc;
 
-/* Run the foreign program `path` (a FreeBSD amd64 ELF executable) on the
- * host, translated; argv[0..argc) are its arguments, argv[0] its name.
+/* Run the foreign program `path` (a FreeBSD amd64 ELF executable, or a
+ * Windows PE32+ console program through the Win32 shims) on the host; argv[0..argc) are its arguments, argv[0] its name.
  * Does not return when the program starts (its exit is persona's); else
  * the exit status: 126 not a program persona runs or a bad one, 127 not
  * found, 125 persona failed.  `trace`: print each translated call. */

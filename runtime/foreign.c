@@ -1,4 +1,5 @@
-/* persona: `persona run FILE [ARGS]` for a program built for another OS,
+/* persona: `persona run FILE [ARGS]` for a program built for another OS
+ * (a FreeBSD amd64 ELF executable, a Windows PE32+ console program),
  * run on the host the way `qemu-x86_64 prog` or `wine prog.exe` would:
  * current directory, environment, user and terminal kept, no namespaces.
  * The program is recognised by its headers, never by its name. */
@@ -15,6 +16,7 @@
 #include "common/error.h"
 #include "runtime/commands.h"
 #include "syscall-xlat/xlat.h"
+#include "winapi-shim/win.h"
 
 extern char **environ;
 
@@ -37,8 +39,19 @@ int foreign_run(const char *path, int argc, char **argv, bool trace)
 		return perr_exit_status(&err);
 	}
 	if (kind != XLAT_FREEBSD) {
-		fprintf(stderr, "persona: \"%s\": not a program persona runs (a FreeBSD amd64 ELF executable); "
-			"give a root filesystem directory or an image to run a Linux program\n", path);
+		int pe = pe_detect(fd, &err);
+		if (pe < 0) {
+			perr_print(&err);
+			return perr_exit_status(&err);
+		}
+		if (pe) {
+			win_run(path, argc, argv, environ, &err);
+			perr_print(&err);
+			return perr_exit_status(&err);
+		}
+		fprintf(stderr, "persona: \"%s\": not a program persona runs (a FreeBSD amd64 ELF executable or a "
+			"Windows PE32+ program); give a root filesystem directory or an image to run a Linux "
+			"program\n", path);
 		return 126;
 	}
 	/* A FreeBSD program that executes another one comes back through us. */

@@ -1,0 +1,343 @@
+/* persona integration suite: Windows programs built by Debian's mingw-w64
+ * run through winapi-shim's win_run, and their output equals the same
+ * source's native Linux build (differential tests).  The fixtures are
+ * built by tests/fixtures/windows/build.sh into its cache directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+#include "winapi-shim/win.h"
+
+#define RUN_TIMEOUT 20
+
+static char fixtures[4096];
+static bool have_fixtures;
+
+static void build_fixtures(void)
+{
+	const char *dir = getenv("PERSONA_WIN_FIXTURES");
+	snprintf(fixtures, sizeof fixtures, "%s", dir ? dir : "/var/cache/persona-tests/windows");
+	const char *argv[] = { "tests/fixtures/windows/build.sh", fixtures, NULL };
+	struct cmd_result r = run_cmd(argv, NULL, 300);
+	have_fixtures = r.status == 0;
+	if (!have_fixtures)
+		fprintf(stderr, "windows fixtures not built (exit %d): %s%s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+}
+
+/* Read both pipes to EOF (or the deadline) into r->out and r->err. */
+static void drain(int ofd, int efd, struct cmd_result *r, time_t deadline)
+{
+	size_t ol = 0, el = 0;
+	struct pollfd p[2] = { { ofd, POLLIN, 0 }, { efd, POLLIN, 0 } };
+	int open_fds = 2;
+
+	while (open_fds > 0 && time(NULL) < deadline) {
+		if (poll(p, 2, 1000) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			char buf[4096];
+			ssize_t n = read(p[i].fd, buf, sizeof buf);
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			char **dst = i == 0 ? &r->out : &r->err;
+			size_t *len = i == 0 ? &ol : &el;
+			*dst = realloc(*dst, *len + (size_t)n + 1);
+			memcpy(*dst + *len, buf, (size_t)n);
+			*len += (size_t)n;
+			(*dst)[*len] = 0;
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+}
+
+/* Run `exe` with win_run in a forked child, stdout and stderr captured. */
+static struct cmd_result run_win(const char *exe, char **argv, char **envp)
+{
+	struct cmd_result r = { .status = -1, .out = calloc(1, 1), .err = calloc(1, 1) };
+	int op[2], ep[2];
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	ck_assert(pipe(op) == 0 && pipe(ep) == 0);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		struct perr err = { 0 };
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(op[1], 1);
+		dup2(ep[1], 2);
+		close(op[0]);
+		close(ep[0]);
+		win_run(exe, argc, argv, envp, &err);
+		perr_print(&err);
+		_exit(perr_exit_status(&err));
+	}
+	close(op[1]);
+	close(ep[1]);
+	time_t deadline = time(NULL) + RUN_TIMEOUT;
+	drain(op[0], ep[0], &r, deadline);
+	int st;
+	pid_t w;
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && time(NULL) < deadline)
+		usleep(2000);
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		r.status = -1;
+		return r;
+	}
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return r;
+}
+
+static char *fixture(const char *name, const char *suffix)
+{
+	char *p;
+	ck_assert(asprintf(&p, "%s/%s%s", fixtures, name, suffix) > 0);
+	return p;
+}
+
+/* Run NAME.exe and NAME.native with the same arguments and environment;
+ * their exit status, stdout and stderr must be equal. */
+static void differential(const char *name, const char *const *args, char **envp)
+{
+	char *exe = fixture(name, ".exe"), *native = fixture(name, ".native");
+	const char *nargv[16] = { native };
+	char *wargv[16] = { (char *)name };
+	int n = 1;
+
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable (apt-get install gcc-mingw-w64-x86-64)");
+	for (; args && args[n - 1] && n < 15; n++) {
+		nargv[n] = args[n - 1];
+		wargv[n] = (char *)args[n - 1];
+	}
+	nargv[n] = NULL;
+	wargv[n] = NULL;
+
+	struct cmd_result want = run_cmd(nargv, NULL, RUN_TIMEOUT);
+	struct cmd_result got = run_win(exe, wargv, envp);
+	ck_assert_msg(got.status == want.status && !strcmp(got.out, want.out) && !strcmp(got.err, want.err),
+		      "%s: persona gave exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n"
+		      "native gave exit %d\n--- stdout:\n%s\n--- stderr:\n%s",
+		      name, got.status, got.out, got.err, want.status, want.out, want.err);
+	cmd_result_free(&want);
+	cmd_result_free(&got);
+	free(exe);
+	free(native);
+}
+
+extern char **environ;
+
+START_TEST(hello)
+{
+	differential("hello", NULL, environ);
+}
+END_TEST
+
+START_TEST(hello_noansi)
+{
+	differential("hello_noansi", NULL, environ);
+}
+END_TEST
+
+START_TEST(args_env_exit_code)
+{
+	const char *args[] = { "plain", "with space", "quote\"inside", "back\\slash\\", "", "42", NULL };
+	char *env[] = { "PERSONA_FIXTURE_VAR=from the test", "PATH=/usr/bin:/bin", NULL };
+	char **saved = environ;
+
+	/* the native build reads the environment it is started with */
+	environ = env;
+	differential("args", args, env);
+	environ = saved;
+}
+END_TEST
+
+START_TEST(stdio_file_qsort_malloc)
+{
+	char *dir = make_temp_dir("win");
+	char *path;
+	ck_assert(asprintf(&path, "%s/data.txt", dir) > 0);
+	const char *args[] = { path, NULL };
+	differential("stdio_file", args, environ);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(threads_critical_section_semaphore)
+{
+	differential("threads", NULL, environ);
+}
+END_TEST
+
+START_TEST(winpthreads_setjmp)
+{
+	differential("pthreads", NULL, environ);
+}
+END_TEST
+
+START_TEST(cxx_exceptions_static)
+{
+	char *exe = fixture("cxx_except", ".exe");
+	bool have = access(exe, R_OK) == 0;
+	free(exe);
+	if (!have)
+		SKIP_TEST("cxx_except.exe not built (apt-get install g++-mingw-w64-x86-64)");
+	differential("cxx_except", NULL, environ);
+}
+END_TEST
+
+START_TEST(faults_reach_signal_handlers)
+{
+	const char *segv[] = { "segv", NULL }, *div[] = { "div", NULL };
+	differential("faults", segv, environ);
+	differential("faults", div, environ);
+}
+END_TEST
+
+START_TEST(unhandled_access_violation)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	char *exe = fixture("faults", ".exe");
+	char *argv[] = { "faults.exe", "unhandled", NULL };
+	struct cmd_result r = run_win(exe, argv, environ);
+	/* exit code 0xC0000005, of which Linux keeps the low byte */
+	ck_assert_msg(r.status == 5 && contains(r.out, "fault: unhandled") && !contains(r.out, "not reached") &&
+			      contains(r.err, "0xc0000005"),
+		      "exit %d\n--- stdout:\n%s\n--- stderr:\n%s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+	free(exe);
+}
+END_TEST
+
+/* Win32 files and folders; Windows-only, so the expected output is kept
+ * beside the source.  The folder is given as a Windows path, "C:\\...",
+ * which names the Linux root unless PERSONA_WIN_DRIVE_C says otherwise. */
+START_TEST(win32_files_and_listing)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	unsetenv("PERSONA_WIN_DRIVE_C");
+	char *dir = make_temp_dir("winfiles");
+	char *wdir;
+	ck_assert(asprintf(&wdir, "C:%s", dir) > 0);
+	for (char *c = wdir; *c; c++)
+		if (*c == '/')
+			*c = '\\';
+	char *exe = fixture("win_files", ".exe");
+	char *want = read_file_str("tests/fixtures/windows/src/win_files.expected");
+	ck_assert_ptr_nonnull(want);
+	char *argv[] = { "win_files.exe", wdir, NULL };
+	struct cmd_result got = run_win(exe, argv, environ);
+	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
+		      got.status, got.out, got.err, want);
+	cmd_result_free(&got);
+	free(want);
+	free(exe);
+	free(wdir);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A program nobody here wrote: Debian's hmac256.exe (libgcrypt-mingw-w64-dev)
+ * must print the HMAC-SHA256 that `openssl dgst -hmac` computes. */
+#define HMAC256_EXE "/usr/x86_64-w64-mingw32/bin/hmac256.exe"
+
+START_TEST(debian_hmac256)
+{
+	if (access(HMAC256_EXE, R_OK) != 0)
+		SKIP_TEST("%s missing (apt-get install libgcrypt-mingw-w64-dev)", HMAC256_EXE);
+	char *dir = make_temp_dir("win");
+	char *path;
+	ck_assert(asprintf(&path, "%s/message.txt", dir) > 0);
+	write_file_str(path, "The quick brown fox jumps over the lazy dog\n");
+
+	const char *oargv[] = { "openssl", "dgst", "-sha256", "-hmac", "persona key", "-r", path, NULL };
+	struct cmd_result want = run_cmd(oargv, NULL, RUN_TIMEOUT);
+	if (want.status != 0)
+		SKIP_TEST("openssl unavailable: %s", want.err);
+	char *wargv[] = { "hmac256.exe", "persona key", path, NULL };
+	struct cmd_result got = run_win(HMAC256_EXE, wargv, environ);
+
+	ck_assert_msg(got.status == 0, "exit %d: %s", got.status, got.err);
+	/* both print "<64 hex digits> <file>"; compare the digests */
+	ck_assert_msg(strlen(got.out) > 64 && strlen(want.out) > 64 && !strncmp(got.out, want.out, 64),
+		      "hmac256.exe: %s\nopenssl: %s", got.out, want.out);
+	cmd_result_free(&want);
+	cmd_result_free(&got);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(missing_file_is_127)
+{
+	char *argv[] = { "nope.exe", NULL };
+	struct cmd_result r = run_win("/nonexistent/nope.exe", argv, environ);
+	ck_assert_int_eq(r.status, 127);
+	ck_assert_msg(strstr(r.err, "/nonexistent/nope.exe"), "%s", r.err);
+	cmd_result_free(&r);
+}
+END_TEST
+
+START_TEST(not_a_pe_is_126)
+{
+	char *argv[] = { "sh", NULL };
+	struct cmd_result r = run_win("/bin/sh", argv, environ);
+	ck_assert_int_eq(r.status, 126);
+	ck_assert_msg(strstr(r.err, "/bin/sh") && strstr(r.err, "MZ"), "%s", r.err);
+	cmd_result_free(&r);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("windows_run");
+	TCase *tc = tcase_create("mingw");
+
+	build_fixtures();
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, hello);
+	tcase_add_test(tc, hello_noansi);
+	tcase_add_test(tc, args_env_exit_code);
+	tcase_add_test(tc, stdio_file_qsort_malloc);
+	tcase_add_test(tc, threads_critical_section_semaphore);
+	tcase_add_test(tc, winpthreads_setjmp);
+	tcase_add_test(tc, cxx_exceptions_static);
+	tcase_add_test(tc, faults_reach_signal_handlers);
+	tcase_add_test(tc, unhandled_access_violation);
+	tcase_add_test(tc, win32_files_and_listing);
+	tcase_add_test(tc, debian_hmac256);
+	tcase_add_test(tc, missing_file_is_127);
+	tcase_add_test(tc, not_a_pe_is_126);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PERSONA_TEST_MAIN()

@@ -1,0 +1,351 @@
+/* persona unit suite: the PE32+ parser and loader (winapi-shim/loader) on
+ * a small image built here and on crafted bad variants of it: every bad
+ * file must give one clear error (status 126), never a crash. */
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+#include "winapi-shim/loader/builtin.h"
+#include "winapi-shim/loader/pe.h"
+
+#define IMG_BASE 0x7e0000000000ULL
+#define IMG_SIZE 0x4000
+#define FILE_SIZE 0x800
+#define E_LFANEW 0x80
+#define OFF_FH (E_LFANEW + 4)
+#define OFF_OH (OFF_FH + 20)
+#define OFF_SECT (OFF_OH + 240)
+#define IDATA_FILE 0x400   /* .idata: RVA 0x2000 */
+#define RELOC_FILE 0x600   /* .reloc: RVA 0x3000 */
+#define RVA_TO_IDATA(rva) (IDATA_FILE + (rva) - 0x2000)
+
+static uint8_t img[FILE_SIZE];
+
+static void put16(size_t off, uint16_t v) { memcpy(img + off, &v, 2); }
+static void put32(size_t off, uint32_t v) { memcpy(img + off, &v, 4); }
+static void put64(size_t off, uint64_t v) { memcpy(img + off, &v, 8); }
+
+static void section(int i, const char *name, uint32_t va, uint32_t raw, uint32_t chars)
+{
+	size_t o = OFF_SECT + 40 * (size_t)i;
+	memcpy(img + o, name, strlen(name));
+	put32(o + 8, 0x200);    /* VirtualSize */
+	put32(o + 12, va);
+	put32(o + 16, 0x200);   /* SizeOfRawData */
+	put32(o + 20, raw);
+	put32(o + 36, chars);
+}
+
+/* A PE32+ console executable: .text returns 42, .idata imports
+ * msvcrt.dll!strlen and msvcrt.dll!_fmode (data), .reloc fixes one
+ * pointer in .idata. */
+static void build_image(void)
+{
+	memset(img, 0, sizeof img);
+	put16(0, IMAGE_DOS_SIGNATURE);
+	put32(0x3c, E_LFANEW);
+	put32(E_LFANEW, IMAGE_NT_SIGNATURE);
+	put16(OFF_FH, IMAGE_FILE_MACHINE_AMD64);
+	put16(OFF_FH + 2, 3);                   /* NumberOfSections */
+	put16(OFF_FH + 16, 240);                /* SizeOfOptionalHeader */
+	put16(OFF_FH + 18, IMAGE_FILE_EXECUTABLE_IMAGE);
+	put16(OFF_OH, IMAGE_NT_OPTIONAL_HDR64_MAGIC);
+	put32(OFF_OH + 16, 0x1000);             /* AddressOfEntryPoint */
+	put64(OFF_OH + 24, IMG_BASE);           /* ImageBase */
+	put32(OFF_OH + 32, 0x1000);             /* SectionAlignment */
+	put32(OFF_OH + 36, 0x200);              /* FileAlignment */
+	put32(OFF_OH + 56, IMG_SIZE);           /* SizeOfImage */
+	put32(OFF_OH + 60, 0x200);              /* SizeOfHeaders */
+	put16(OFF_OH + 68, IMAGE_SUBSYSTEM_WINDOWS_CUI);
+	put64(OFF_OH + 72, 0x100000);           /* SizeOfStackReserve */
+	put32(OFF_OH + 108, 16);                /* NumberOfRvaAndSizes */
+	size_t dd = OFF_OH + 112;
+	put32(dd + 8 * IMAGE_DIRECTORY_ENTRY_IMPORT, 0x2000);
+	put32(dd + 8 * IMAGE_DIRECTORY_ENTRY_IMPORT + 4, 40);
+	put32(dd + 8 * IMAGE_DIRECTORY_ENTRY_BASERELOC, 0x3000);
+	put32(dd + 8 * IMAGE_DIRECTORY_ENTRY_BASERELOC + 4, 12);
+
+	section(0, ".text", 0x1000, 0x200, IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_EXECUTE);
+	section(1, ".idata", 0x2000, IDATA_FILE, IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_WRITE);
+	section(2, ".reloc", 0x3000, RELOC_FILE, IMAGE_SCN_MEM_READ);
+
+	static const uint8_t code[] = { 0xb8, 0x2a, 0, 0, 0, 0xc3 }; /* mov eax, 42; ret */
+	memcpy(img + 0x200, code, sizeof code);
+
+	put32(RVA_TO_IDATA(0x2000), 0x2040);    /* OriginalFirstThunk */
+	put32(RVA_TO_IDATA(0x2000) + 12, 0x2080); /* Name */
+	put32(RVA_TO_IDATA(0x2000) + 16, 0x2060); /* FirstThunk */
+	put64(RVA_TO_IDATA(0x2040), 0x20a0);
+	put64(RVA_TO_IDATA(0x2048), 0x20b0);
+	put64(RVA_TO_IDATA(0x2060), 0x20a0);
+	put64(RVA_TO_IDATA(0x2068), 0x20b0);
+	strcpy((char *)img + RVA_TO_IDATA(0x2080), "msvcrt.dll");
+	strcpy((char *)img + RVA_TO_IDATA(0x20a2), "strlen");
+	strcpy((char *)img + RVA_TO_IDATA(0x20b2), "_fmode");
+	put64(RVA_TO_IDATA(0x21f0), IMG_BASE + 0x1000);
+
+	put32(RELOC_FILE, 0x2000);              /* page */
+	put32(RELOC_FILE + 4, 12);              /* SizeOfBlock: 2 entries */
+	put16(RELOC_FILE + 8, (IMAGE_REL_BASED_DIR64 << 12) | 0x1f0);
+	put16(RELOC_FILE + 10, 0);              /* padding (ABSOLUTE) */
+}
+
+/* Parse and load `len` bytes of img; on success unload.  Returns the
+ * result and leaves the message in *err. */
+static int try_load(size_t len, struct perr *err)
+{
+	struct pe_file pf;
+	struct pe_module mod;
+
+	memset(err, 0, sizeof *err);
+	if (pe_parse(img, len, &pf, err) < 0)
+		return -1;
+	if (pe_load(&pf, &mod, err) < 0)
+		return -1;
+	pe_unload(&mod);
+	return 0;
+}
+
+/* The load fails with status 126 and a message containing `want`. */
+static void expect_bad(const char *want)
+{
+	struct perr err;
+	ck_assert_int_eq(try_load(sizeof img, &err), -1);
+	ck_assert_int_eq(err.status, 126);
+	ck_assert_msg(strstr(err.msg, want), "message \"%s\" lacks \"%s\"", err.msg, want);
+}
+
+START_TEST(valid_image_loads_and_binds)
+{
+	struct pe_file pf;
+	struct pe_module mod;
+	struct perr err = { 0 };
+
+	build_image();
+	ck_assert_msg(pe_parse(img, sizeof img, &pf, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pe_load(&pf, &mod, &err) == 0, "%s", err.msg);
+	const struct win_dll *msvcrt = win_builtin_dll("MSVCRT.dll");
+	ck_assert_ptr_nonnull(msvcrt);
+	void *iat[2];
+	memcpy(iat, mod.base + 0x2060, sizeof iat);
+	ck_assert_ptr_eq(iat[0], win_builtin_export(msvcrt, "strlen"));
+	ck_assert_ptr_eq(iat[1], win_builtin_export(msvcrt, "_fmode"));
+	ck_assert_ptr_eq(mod.entry, mod.base + 0x1000);
+	int (__attribute__((ms_abi)) *entry)(void) = (int (__attribute__((ms_abi)) *)(void))mod.entry;
+	ck_assert_int_eq(entry(), 42);
+	/* __builtin: strlen through the import is Microsoft x64 */
+	size_t (__attribute__((ms_abi)) *ms_strlen)(const char *) = (size_t (__attribute__((ms_abi)) *)(const char *))iat[0];
+	ck_assert_uint_eq(ms_strlen("persona"), 7);
+	pe_unload(&mod);
+}
+END_TEST
+
+START_TEST(relocates_when_base_taken)
+{
+	struct pe_file pf;
+	struct pe_module mod;
+	struct perr err = { 0 };
+
+	build_image();
+	void *blocker = mmap((void *)IMG_BASE, 0x1000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ck_assert_ptr_eq(blocker, (void *)IMG_BASE);
+	ck_assert_msg(pe_parse(img, sizeof img, &pf, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pe_load(&pf, &mod, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_ne(mod.base, (void *)IMG_BASE);
+	uint64_t v;
+	memcpy(&v, mod.base + 0x21f0, 8);
+	ck_assert_uint_eq(v, (uint64_t)mod.base + 0x1000);
+	pe_unload(&mod);
+
+	/* without relocations the image cannot move */
+	put16(OFF_FH + 18, IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_RELOCS_STRIPPED);
+	expect_bad("relocations are stripped");
+	put16(OFF_FH + 18, IMAGE_FILE_EXECUTABLE_IMAGE);
+	put32(OFF_OH + 112 + 8 * IMAGE_DIRECTORY_ENTRY_BASERELOC + 4, 0);
+	expect_bad("no base relocations");
+	build_image();
+	put16(RELOC_FILE + 8, (IMAGE_REL_BASED_DIR64 << 12) | 0xffc);
+	put32(RELOC_FILE, 0x3000);
+	expect_bad("base relocation target");
+	build_image();
+	put32(RELOC_FILE + 4, 0x7ffffff0);
+	expect_bad("bad SizeOfBlock");
+	build_image();
+	put16(RELOC_FILE + 8, (7 << 12) | 0x10);
+	expect_bad("type 7");
+	munmap(blocker, 0x1000);
+}
+END_TEST
+
+START_TEST(every_truncation_fails_cleanly)
+{
+	build_image();
+	for (size_t len = 0; len < sizeof img; len++) {
+		struct perr err;
+		ck_assert_msg(try_load(len, &err) == -1, "a file cut at %zu bytes loaded", len);
+		ck_assert_int_eq(err.status, 126);
+		ck_assert(err.msg[0]);
+	}
+}
+END_TEST
+
+START_TEST(bad_headers)
+{
+	build_image();
+	put16(0, 0x4d5b);
+	expect_bad("no MZ signature");
+	build_image();
+	put32(0x3c, 0x7ffffff0);
+	expect_bad("e_lfanew 0x7ffffff0 points outside the file");
+	build_image();
+	put32(0x3c, 0xfffffff0);
+	expect_bad("e_lfanew");
+	build_image();
+	put32(E_LFANEW, 0x00004551);
+	expect_bad("no PE\\0\\0 signature");
+	build_image();
+	put16(OFF_FH, 0x14c);
+	expect_bad("Machine 0x14c");
+	build_image();
+	put16(OFF_OH, 0x10b);
+	expect_bad("not PE32+");
+	build_image();
+	put16(OFF_FH + 2, 0);
+	expect_bad("NumberOfSections 0");
+	build_image();
+	put16(OFF_FH + 2, 500);
+	expect_bad("NumberOfSections 500");
+	build_image();
+	put32(OFF_OH + 108, 17);
+	expect_bad("NumberOfRvaAndSizes 17");
+	build_image();
+	put32(OFF_OH + 36, 0x300);
+	expect_bad("FileAlignment 0x300");
+	build_image();
+	put32(OFF_OH + 56, 0x4001);
+	expect_bad("SizeOfImage");
+	build_image();
+	put32(OFF_OH + 16, IMG_SIZE + 5);
+	expect_bad("AddressOfEntryPoint");
+	build_image();
+	put16(OFF_FH + 18, 0);
+	expect_bad("IMAGE_FILE_EXECUTABLE_IMAGE");
+	build_image();
+	put32(OFF_OH + 112 + 8 * IMAGE_DIRECTORY_ENTRY_IMPORT, 0x3ff0);
+	expect_bad("import directory 0x3ff0+0x28 lies outside the image");
+}
+END_TEST
+
+START_TEST(bad_sections)
+{
+	build_image();
+	put32(OFF_SECT + 40 + 20, 0x10000);     /* .idata raw data past the end */
+	expect_bad("section 1 \".idata\": raw data 0x10000+0x200 lies outside the file");
+	build_image();
+	put32(OFF_SECT + 40 + 12, 0x1000);      /* .idata over .text */
+	expect_bad("section 1 \".idata\": VirtualAddress 0x1000 overlaps");
+	build_image();
+	put32(OFF_SECT + 80 + 12, 0x4000);      /* .reloc past SizeOfImage */
+	expect_bad("ends beyond SizeOfImage");
+	build_image();
+	put32(OFF_SECT + 12, 0x1100);
+	expect_bad("not a multiple of SectionAlignment");
+	build_image();
+	put32(OFF_SECT + 20, 0x10);             /* raw data inside the headers */
+	expect_bad("overlaps the headers");
+	build_image();
+	put32(OFF_SECT + 8, 0xfffff000);        /* VirtualSize huge */
+	expect_bad("SizeOfImage");
+}
+END_TEST
+
+START_TEST(bad_imports)
+{
+	build_image();
+	put32(RVA_TO_IDATA(0x2000) + 12, 0x9999999);
+	expect_bad("DLL name RVA 0x9999999 lies outside the image");
+	build_image();
+	put64(RVA_TO_IDATA(0x2040), 0x7ffff000);
+	expect_bad("function name at RVA 0x7ffff000 lies outside the image");
+	build_image();
+	put64(RVA_TO_IDATA(0x2040), IMG_SIZE - 2);   /* name runs to the end of the image */
+	expect_bad("lies outside the image");
+	build_image();
+	put32(RVA_TO_IDATA(0x2000), 0x3ffc);          /* lookup table runs off the end */
+	expect_bad("lookup or address table runs outside the image");
+	build_image();
+	put64(RVA_TO_IDATA(0x2048), IMAGE_ORDINAL_FLAG64 | 17);
+	expect_bad("\"msvcrt.dll\"!#17");
+	build_image();
+	strcpy((char *)img + RVA_TO_IDATA(0x20b2), "NoSuchFunction");
+	expect_bad("import \"msvcrt.dll\"!\"NoSuchFunction\": no such function in persona's msvcrt.dll");
+	build_image();
+	strcpy((char *)img + RVA_TO_IDATA(0x2080), "nosuch.dll");
+	expect_bad("import \"nosuch.dll\": persona has no such DLL");
+}
+END_TEST
+
+/* Random corruption of the headers and tables: any result but a crash. */
+START_TEST(random_corruption_never_crashes)
+{
+	unsigned seed = 1;
+	for (int round = 0; round < 20000; round++) {
+		build_image();
+		int flips = 1 + round % 4;
+		for (int k = 0; k < flips; k++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t off = (seed >> 8) % sizeof img;
+			seed = seed * 1103515245u + 12345u;
+			img[off] ^= (uint8_t)(1u << ((seed >> 16) % 8));
+		}
+		struct perr err;
+		if (try_load(sizeof img, &err) < 0)
+			ck_assert(err.msg[0]);
+	}
+}
+END_TEST
+
+START_TEST(detect)
+{
+	char path[] = "/tmp/persona-pe-XXXXXX";
+	int fd = mkstemp(path);
+	struct perr err = { 0 };
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	build_image();
+	ck_assert_int_eq(write(fd, img, sizeof img), (ssize_t)sizeof img);
+	ck_assert_int_eq(pe_detect(fd, &err), 1);
+	ck_assert_int_eq(ftruncate(fd, 0x40), 0);
+	ck_assert_int_eq(pe_detect(fd, &err), 0);
+	ck_assert_int_eq(pwrite(fd, "\177ELF", 4, 0), 4);
+	ck_assert_int_eq(pe_detect(fd, &err), 0);
+	close(fd);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("pe_loader");
+	TCase *tc = tcase_create("pe");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, valid_image_loads_and_binds);
+	tcase_add_test(tc, relocates_when_base_taken);
+	tcase_add_test(tc, every_truncation_fails_cleanly);
+	tcase_add_test(tc, bad_headers);
+	tcase_add_test(tc, bad_sections);
+	tcase_add_test(tc, bad_imports);
+	tcase_add_test(tc, random_corruption_never_crashes);
+	tcase_add_test(tc, detect);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PERSONA_TEST_MAIN()

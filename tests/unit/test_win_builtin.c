@@ -1,0 +1,85 @@
+/* persona unit suite: winapi-shim's builtin DLL tables and helpers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/harness.h"
+#include "winapi-shim/loader/builtin.h"
+#include "winapi-shim/process.h"
+#include "winapi-shim/unicode.h"
+
+START_TEST(export_tables_sorted_and_unique)
+{
+	for (size_t d = 0; win_builtin_dlls[d]; d++) {
+		const struct win_dll *dll = win_builtin_dlls[d];
+		ck_assert_uint_gt(dll->count, 0);
+		for (size_t i = 0; i < dll->count; i++) {
+			ck_assert_ptr_nonnull(dll->exports[i].addr);
+			if (i)
+				ck_assert_msg(strcmp(dll->exports[i - 1].name, dll->exports[i].name) < 0,
+					      "%s: \"%s\" is not before \"%s\"", dll->name,
+					      dll->exports[i - 1].name, dll->exports[i].name);
+			ck_assert_ptr_eq(win_builtin_export(dll, dll->exports[i].name), dll->exports[i].addr);
+		}
+	}
+}
+END_TEST
+
+START_TEST(dll_names)
+{
+	ck_assert_ptr_eq(win_builtin_dll("KERNEL32.dll"), &win_dll_kernel32);
+	ck_assert_ptr_eq(win_builtin_dll("kernel32"), &win_dll_kernel32);
+	ck_assert_ptr_eq(win_builtin_dll("msvcrt.DLL"), &win_dll_msvcrt);
+	ck_assert_ptr_null(win_builtin_dll("kernel3"));
+	ck_assert_ptr_null(win_builtin_dll("kernel32.dll.dll"));
+	ck_assert_ptr_null(win_builtin_export(&win_dll_kernel32, "getlasterror"));
+	ck_assert_ptr_nonnull(win_builtin_export(&win_dll_kernel32, "GetLastError"));
+	ck_assert_ptr_nonnull(win_builtin_export(&win_dll_msvcrt, "_fmode"));
+}
+END_TEST
+
+START_TEST(utf16_round_trip)
+{
+	const char *s = "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80";
+	WCHAR *w = win_utf16_dup(s);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_uint_eq(win_wcslen(w), 10); /* the emoji is a surrogate pair */
+	ck_assert_uint_eq(w[1], 0xe9);
+	ck_assert_uint_eq(w[8], 0xd83d);
+	char *u = win_utf8_dup(w);
+	ck_assert_str_eq(u, s);
+	free(u);
+	free(w);
+
+	WCHAR out[4];
+	ck_assert_uint_eq(win_utf8_to_utf16("\xff\xc3", 2, out, 4), 2); /* invalid, truncated */
+	ck_assert_uint_eq(out[0], 0xfffd);
+	ck_assert_uint_eq(out[1], 0xfffd);
+	WCHAR lone = 0xdc00;
+	char b[4];
+	ck_assert_uint_eq(win_utf16_to_utf8(&lone, 1, b, sizeof b), 3);
+}
+END_TEST
+
+START_TEST(command_line_quoting)
+{
+	char *argv[] = { "prog.exe", "a b", "", "q\"x", "tail\\", "in\\side", "sp\\ \\", NULL };
+	char *s = win_quote_cmdline(7, argv);
+	ck_assert_str_eq(s, "prog.exe \"a b\" \"\" \"q\\\"x\" tail\\ in\\side \"sp\\ \\\\\"");
+	free(s);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("win_builtin");
+	TCase *tc = tcase_create("builtin");
+
+	tcase_add_test(tc, export_tables_sorted_and_unique);
+	tcase_add_test(tc, dll_names);
+	tcase_add_test(tc, utf16_round_trip);
+	tcase_add_test(tc, command_line_quoting);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PERSONA_TEST_MAIN()

@@ -1,0 +1,186 @@
+/* persona winapi-shim: kernel32 structures shared by its source files. */
+#ifndef PERSONA_WINAPI_KERNEL32_H
+#define PERSONA_WINAPI_KERNEL32_H
+
+#include <stdbool.h>
+
+#include "winapi-shim/wintypes.h"
+
+/* CRITICAL_SECTION (winnt.h RTL_CRITICAL_SECTION, 40 bytes).  persona uses
+ * LockCount as a futex word (0 free, 1 locked, 2 locked with waiters). */
+typedef struct _RTL_CRITICAL_SECTION {
+	void *DebugInfo;
+	LONG LockCount;
+	LONG RecursionCount;
+	HANDLE OwningThread;
+	HANDLE LockSemaphore;
+	ULONG_PTR SpinCount;
+} CRITICAL_SECTION, *LPCRITICAL_SECTION;
+
+_Static_assert(sizeof(CRITICAL_SECTION) == 40, "CRITICAL_SECTION");
+
+void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION cs);
+void WINAPI EnterCriticalSection(LPCRITICAL_SECTION cs);
+void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION cs);
+void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION cs);
+DWORD WINAPI GetLastError(void);
+void WINAPI SetLastError(DWORD code);
+
+/* MEMORY_BASIC_INFORMATION (winnt.h, 48 bytes on x64). */
+typedef struct _MEMORY_BASIC_INFORMATION {
+	PVOID BaseAddress;
+	PVOID AllocationBase;
+	DWORD AllocationProtect;
+	WORD PartitionId;
+	SIZE_T RegionSize;
+	DWORD State;
+	DWORD Protect;
+	DWORD Type;
+} MEMORY_BASIC_INFORMATION, *PMEMORY_BASIC_INFORMATION;
+
+_Static_assert(sizeof(MEMORY_BASIC_INFORMATION) == 48, "MEMORY_BASIC_INFORMATION");
+
+typedef DWORD *PDWORD;
+typedef union _LARGE_INTEGER {
+	LONGLONG QuadPart;
+} LARGE_INTEGER;
+typedef struct _FILETIME {
+	DWORD dwLowDateTime, dwHighDateTime;
+} FILETIME;
+
+/* sync.c */
+BOOL WINAPI InitializeCriticalSectionAndSpinCount(LPCRITICAL_SECTION cs, DWORD spin);
+BOOL WINAPI InitializeCriticalSectionEx(LPCRITICAL_SECTION cs, DWORD spin, DWORD flags);
+BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION cs);
+void WINAPI Sleep(DWORD ms);
+DWORD WINAPI TlsAlloc(void);
+BOOL WINAPI TlsFree(DWORD i);
+LPVOID WINAPI TlsGetValue(DWORD i);
+BOOL WINAPI TlsSetValue(DWORD i, LPVOID v);
+
+/* memory.c */
+SIZE_T WINAPI VirtualQuery(LPCVOID addr, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len);
+BOOL WINAPI VirtualProtect(LPVOID addr, SIZE_T size, DWORD newprot, PDWORD oldprot);
+LPVOID WINAPI VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect);
+BOOL WINAPI VirtualFree(LPVOID addr, SIZE_T size, DWORD type);
+HANDLE WINAPI GetProcessHeap(void);
+LPVOID WINAPI HeapAlloc(HANDLE heap, DWORD flags, SIZE_T size);
+LPVOID WINAPI HeapReAlloc(HANDLE heap, DWORD flags, LPVOID mem, SIZE_T size);
+BOOL WINAPI HeapFree(HANDLE heap, DWORD flags, LPVOID mem);
+SIZE_T WINAPI HeapSize(HANDLE heap, DWORD flags, LPCVOID mem);
+HANDLE WINAPI LocalFree(HANDLE mem);
+
+/* process.c */
+__attribute__((noreturn)) void WINAPI ExitProcess(unsigned code);
+LPSTR WINAPI GetCommandLineA(void);
+LPWSTR WINAPI GetCommandLineW(void);
+void WINAPI GetStartupInfoA(void *si);
+void WINAPI GetStartupInfoW(void *si);
+void *WINAPI SetUnhandledExceptionFilter(void *filter);
+HMODULE WINAPI GetModuleHandleA(LPCSTR name);
+HMODULE WINAPI GetModuleHandleW(LPCWSTR name);
+HMODULE WINAPI LoadLibraryA(LPCSTR name);
+HMODULE WINAPI LoadLibraryW(LPCWSTR name);
+BOOL WINAPI FreeLibrary(HMODULE m);
+void *WINAPI GetProcAddress(HMODULE m, LPCSTR name);
+DWORD WINAPI GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size);
+DWORD WINAPI GetCurrentProcessId(void);
+DWORD WINAPI GetCurrentThreadId(void);
+HANDLE WINAPI GetCurrentProcess(void);
+HANDLE WINAPI GetCurrentThread(void);
+DWORD WINAPI GetEnvironmentVariableA(LPCSTR name, LPSTR buf, DWORD size);
+DWORD WINAPI GetTickCount(void);
+ULONGLONG WINAPI GetTickCount64(void);
+BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *c);
+BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *f);
+void WINAPI GetSystemTimeAsFileTime(FILETIME *ft);
+
+/* object.c */
+typedef DWORD(WINAPI *LPTHREAD_START_ROUTINE)(LPVOID);
+bool win_close_object(HANDLE h);
+HANDLE WINAPI CreateSemaphoreA(void *attr, LONG initial, LONG max, LPCSTR name);
+HANDLE WINAPI CreateSemaphoreW(void *attr, LONG initial, LONG max, LPCWSTR name);
+BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LONG *prev);
+HANDLE WINAPI CreateEventA(void *attr, BOOL manual, BOOL initial, LPCSTR name);
+HANDLE WINAPI CreateEventW(void *attr, BOOL manual, BOOL initial, LPCWSTR name);
+BOOL WINAPI SetEvent(HANDLE h);
+BOOL WINAPI ResetEvent(HANDLE h);
+DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms);
+DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD ms, BOOL alertable);
+HANDLE WINAPI CreateThread(void *attr, SIZE_T stack, LPTHREAD_START_ROUTINE start, LPVOID arg, DWORD flags,
+			   LPDWORD tid);
+BOOL WINAPI GetExitCodeThread(HANDLE h, LPDWORD code);
+void WINAPI ExitThread(DWORD code);
+BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, HANDLE *dst, DWORD access, BOOL inherit,
+			    DWORD options);
+BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags);
+DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DWORD ms);
+
+/* thread.c */
+BOOL WINAPI GetProcessAffinityMask(HANDLE p, DWORD_PTR *proc, DWORD_PTR *sys);
+BOOL WINAPI SetProcessAffinityMask(HANDLE p, DWORD_PTR mask);
+int WINAPI GetThreadPriority(HANDLE t);
+BOOL WINAPI SetThreadPriority(HANDLE t, int prio);
+BOOL WINAPI GetThreadContext(HANDLE t, void *ctx);
+BOOL WINAPI SetThreadContext(HANDLE t, const void *ctx);
+DWORD WINAPI SuspendThread(HANDLE t);
+DWORD WINAPI ResumeThread(HANDLE t);
+BOOL WINAPI IsDebuggerPresent(void);
+void WINAPI OutputDebugStringA(LPCSTR s);
+HANDLE WINAPI OpenProcess(DWORD access, BOOL inherit, DWORD pid);
+
+/* file.c */
+HANDLE WINAPI GetStdHandle(DWORD which);
+BOOL WINAPI WriteFile(HANDLE h, LPCVOID buf, DWORD n, LPDWORD written, void *overlapped);
+BOOL WINAPI ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD got, void *overlapped);
+BOOL WINAPI CloseHandle(HANDLE h);
+DWORD WINAPI GetFileType(HANDLE h);
+
+DWORD WINAPI FormatMessageA(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPSTR buf, DWORD size, void *args);
+
+/* path.c: Windows path (UTF-8 or UTF-16) to a malloc'd Linux path, NULL
+ * with errno set; Linux errno to a Win32 error code. */
+char *win_host_path(const char *wpath);
+char *win_host_path_w(LPCWSTR wpath);
+DWORD win_error_from_errno(int e);
+
+/* files.c */
+struct _WIN32_FIND_DATAA;
+struct _WIN32_FIND_DATAW;
+HANDLE WINAPI CreateFileA(LPCSTR name, DWORD access, DWORD share, void *sa, DWORD disp, DWORD flags, HANDLE tmpl);
+HANDLE WINAPI CreateFileW(LPCWSTR name, DWORD access, DWORD share, void *sa, DWORD disp, DWORD flags, HANDLE tmpl);
+BOOL WINAPI SetFilePointerEx(HANDLE h, LARGE_INTEGER dist, LARGE_INTEGER *newpos, DWORD method);
+DWORD WINAPI SetFilePointer(HANDLE h, LONG low, LONG *high, DWORD method);
+BOOL WINAPI GetFileSizeEx(HANDLE h, LARGE_INTEGER *size);
+DWORD WINAPI GetFileSize(HANDLE h, LPDWORD high);
+BOOL WINAPI SetEndOfFile(HANDLE h);
+BOOL WINAPI FlushFileBuffers(HANDLE h);
+BOOL WINAPI DeleteFileA(LPCSTR name);
+BOOL WINAPI DeleteFileW(LPCWSTR name);
+BOOL WINAPI RemoveDirectoryA(LPCSTR name);
+BOOL WINAPI RemoveDirectoryW(LPCWSTR name);
+BOOL WINAPI CreateDirectoryA(LPCSTR name, void *sa);
+BOOL WINAPI CreateDirectoryW(LPCWSTR name, void *sa);
+BOOL WINAPI MoveFileExA(LPCSTR from, LPCSTR to, DWORD flags);
+BOOL WINAPI MoveFileExW(LPCWSTR from, LPCWSTR to, DWORD flags);
+DWORD WINAPI GetFileAttributesA(LPCSTR name);
+DWORD WINAPI GetFileAttributesW(LPCWSTR name);
+DWORD WINAPI GetCurrentDirectoryA(DWORD size, LPSTR buf);
+DWORD WINAPI GetCurrentDirectoryW(DWORD size, LPWSTR buf);
+BOOL WINAPI SetCurrentDirectoryA(LPCSTR name);
+BOOL WINAPI SetCurrentDirectoryW(LPCWSTR name);
+BOOL WINAPI FindClose(HANDLE h);
+HANDLE WINAPI FindFirstFileA(LPCSTR path, struct _WIN32_FIND_DATAA *d);
+HANDLE WINAPI FindFirstFileW(LPCWSTR path, struct _WIN32_FIND_DATAW *d);
+BOOL WINAPI FindNextFileA(HANDLE h, struct _WIN32_FIND_DATAA *d);
+BOOL WINAPI FindNextFileW(HANDLE h, struct _WIN32_FIND_DATAW *d);
+
+/* nls.c */
+unsigned WINAPI GetACP(void);
+unsigned WINAPI GetConsoleOutputCP(void);
+BOOL WINAPI IsDBCSLeadByteEx(unsigned cp, BYTE c);
+int WINAPI MultiByteToWideChar(unsigned cp, DWORD flags, LPCSTR s, int n, LPWSTR out, int cap);
+int WINAPI WideCharToMultiByte(unsigned cp, DWORD flags, LPCWSTR s, int n, LPSTR out, int cap,
+			       LPCSTR defchar, BOOL *useddef);
+
+#endif

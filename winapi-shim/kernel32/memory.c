@@ -1,0 +1,220 @@
+/* persona winapi-shim: kernel32 memory (learn.microsoft.com: VirtualAlloc,
+ * VirtualProtect, VirtualQuery, HeapAlloc).  Virtual memory maps onto
+ * mmap/mprotect; the process heap is glibc's malloc. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <malloc.h>
+#include <stdbool.h>
+#include <sys/mman.h>
+
+#include "winapi-shim/kernel32/kernel32.h"
+
+#define PAGE 4096ul
+
+static int prot_from_page(DWORD p)
+{
+	switch (p & 0xff) {
+	case PAGE_NOACCESS: return PROT_NONE;
+	case PAGE_READONLY: return PROT_READ;
+	case PAGE_READWRITE:
+	case PAGE_WRITECOPY: return PROT_READ | PROT_WRITE;
+	case PAGE_EXECUTE: return PROT_EXEC;
+	case PAGE_EXECUTE_READ: return PROT_READ | PROT_EXEC;
+	case PAGE_EXECUTE_READWRITE:
+	case PAGE_EXECUTE_WRITECOPY: return PROT_READ | PROT_WRITE | PROT_EXEC;
+	default: return -1;
+	}
+}
+
+static DWORD page_from_prot(const char *rwx)
+{
+	bool r = rwx[0] == 'r', w = rwx[1] == 'w', x = rwx[2] == 'x';
+	if (x)
+		return w ? PAGE_EXECUTE_READWRITE : r ? PAGE_EXECUTE_READ : PAGE_EXECUTE;
+	if (w)
+		return PAGE_READWRITE;
+	return r ? PAGE_READONLY : PAGE_NOACCESS;
+}
+
+/* Find the mapping holding `addr` in /proc/self/maps. */
+static bool find_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi, char rwx[4], uintptr_t *next_lo)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	bool found = false;
+
+	*next_lo = 0;
+	if (!f)
+		return false;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long a, b;
+		char perm[5];
+		if (sscanf(line, "%lx-%lx %4s", &a, &b, perm) != 3)
+			continue;
+		if (addr >= a && addr < b) {
+			*lo = a, *hi = b;
+			memcpy(rwx, perm, 3);
+			rwx[3] = 0;
+			found = true;
+			break;
+		}
+		if (a > addr) {
+			*next_lo = a;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+SIZE_T WINAPI VirtualQuery(LPCVOID addr, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len)
+{
+	uintptr_t a = (uintptr_t)addr & ~(PAGE - 1), lo, hi, next;
+	char rwx[4];
+
+	if (len < sizeof *mbi) {
+		SetLastError(ERROR_INSUFFICIENT_BUFFER);
+		return 0;
+	}
+	memset(mbi, 0, sizeof *mbi);
+	mbi->BaseAddress = (void *)a;
+	if (find_mapping(a, &lo, &hi, rwx, &next)) {
+		mbi->AllocationBase = (void *)lo;
+		mbi->AllocationProtect = page_from_prot(rwx);
+		mbi->RegionSize = hi - a;
+		mbi->State = MEM_COMMIT;
+		mbi->Protect = page_from_prot(rwx);
+		mbi->Type = MEM_PRIVATE;
+	} else {
+		mbi->RegionSize = next > a ? next - a : PAGE;
+		mbi->State = MEM_FREE;
+		mbi->Protect = PAGE_NOACCESS;
+	}
+	return sizeof *mbi;
+}
+
+BOOL WINAPI VirtualProtect(LPVOID addr, SIZE_T size, DWORD newprot, PDWORD oldprot)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+	int prot = prot_from_page(newprot);
+	uintptr_t a = (uintptr_t)addr & ~(PAGE - 1);
+	uintptr_t end = ((uintptr_t)addr + size + PAGE - 1) & ~(PAGE - 1);
+
+	if (prot < 0 || !oldprot) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	if (VirtualQuery(addr, &mbi, sizeof mbi) == 0 || mbi.State != MEM_COMMIT) {
+		SetLastError(ERROR_INVALID_ADDRESS);
+		return FALSE;
+	}
+	if (mprotect((void *)a, end - a, prot) < 0) {
+		SetLastError(ERROR_INVALID_ADDRESS);
+		return FALSE;
+	}
+	*oldprot = mbi.Protect;
+	return TRUE;
+}
+
+LPVOID WINAPI VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect)
+{
+	int prot = prot_from_page(protect);
+
+	if (prot < 0 || size == 0 || !(type & (MEM_COMMIT | MEM_RESERVE))) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	if (!(type & MEM_COMMIT))
+		prot = PROT_NONE;
+	if (addr && (type & MEM_COMMIT) && !(type & MEM_RESERVE)) {
+		/* commit inside an earlier reservation */
+		uintptr_t a = (uintptr_t)addr & ~(PAGE - 1);
+		uintptr_t end = ((uintptr_t)addr + size + PAGE - 1) & ~(PAGE - 1);
+		if (mprotect((void *)a, end - a, prot) < 0) {
+			SetLastError(ERROR_INVALID_ADDRESS);
+			return NULL;
+		}
+		return (void *)a;
+	}
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | (addr ? MAP_FIXED_NOREPLACE : 0);
+	void *p = mmap(addr, size, prot, flags | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		SetLastError(errno == EEXIST ? ERROR_INVALID_ADDRESS : ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	return p;
+}
+
+BOOL WINAPI VirtualFree(LPVOID addr, SIZE_T size, DWORD type)
+{
+	uintptr_t lo, hi, next;
+	char rwx[4];
+
+	if (type & MEM_RELEASE) {
+		/* size must be 0: the whole reservation goes */
+		if (size != 0 || !find_mapping((uintptr_t)addr, &lo, &hi, rwx, &next)) {
+			SetLastError(ERROR_INVALID_PARAMETER);
+			return FALSE;
+		}
+		munmap(addr, hi - (uintptr_t)addr);
+		return TRUE;
+	}
+	if (type & MEM_DECOMMIT) {
+		uintptr_t a = (uintptr_t)addr & ~(PAGE - 1);
+		uintptr_t end = ((uintptr_t)addr + size + PAGE - 1) & ~(PAGE - 1);
+		madvise((void *)a, end - a, MADV_DONTNEED);
+		mprotect((void *)a, end - a, PROT_NONE);
+		return TRUE;
+	}
+	SetLastError(ERROR_INVALID_PARAMETER);
+	return FALSE;
+}
+
+/* One heap: the process heap.  HEAP_ZERO_MEMORY asks for zeroed memory. */
+#define HEAP_ZERO_MEMORY 0x8
+static int process_heap;
+
+HANDLE WINAPI GetProcessHeap(void)
+{
+	return &process_heap;
+}
+
+LPVOID WINAPI HeapAlloc(HANDLE heap, DWORD flags, SIZE_T size)
+{
+	void *p = (flags & HEAP_ZERO_MEMORY) ? calloc(1, size ? size : 1) : malloc(size ? size : 1);
+	if (!p)
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+	return p;
+}
+
+LPVOID WINAPI HeapReAlloc(HANDLE heap, DWORD flags, LPVOID mem, SIZE_T size)
+{
+	size_t old = malloc_usable_size(mem);
+	void *p = realloc(mem, size ? size : 1);
+	if (!p) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	if ((flags & HEAP_ZERO_MEMORY) && size > old)
+		memset((char *)p + old, 0, size - old);
+	return p;
+}
+
+BOOL WINAPI HeapFree(HANDLE heap, DWORD flags, LPVOID mem)
+{
+	free(mem);
+	return TRUE;
+}
+
+SIZE_T WINAPI HeapSize(HANDLE heap, DWORD flags, LPCVOID mem)
+{
+	return malloc_usable_size((void *)mem);
+}
+
+HANDLE WINAPI LocalFree(HANDLE mem)
+{
+	free(mem);
+	return NULL;
+}

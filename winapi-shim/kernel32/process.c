@@ -1,0 +1,286 @@
+/* persona winapi-shim: kernel32 process, module, environment and time
+ * functions (learn.microsoft.com: ExitProcess, GetCommandLineA,
+ * GetModuleHandleW, GetProcAddress, GetEnvironmentVariableA,
+ * QueryPerformanceCounter, GetSystemTimeAsFileTime). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "winapi-shim/kernel32/kernel32.h"
+#include "winapi-shim/loader/builtin.h"
+#include "winapi-shim/process.h"
+#include "winapi-shim/teb.h"
+#include "winapi-shim/unicode.h"
+
+DWORD WINAPI GetLastError(void)
+{
+	return NtCurrentTeb()->LastErrorValue;
+}
+
+void WINAPI SetLastError(DWORD code)
+{
+	NtCurrentTeb()->LastErrorValue = code;
+}
+
+void WINAPI ExitProcess(unsigned code)
+{
+	win_exit_process(code);
+	__builtin_unreachable();
+}
+
+LPSTR WINAPI GetCommandLineA(void)
+{
+	return win_proc.cmdline;
+}
+
+LPWSTR WINAPI GetCommandLineW(void)
+{
+	return win_proc.cmdline_w;
+}
+
+/* STARTUPINFOA and STARTUPINFOW have the same size and layout on x64:
+ * nothing in them but cb matters to a console program. */
+#define STARTUPINFO_SIZE 104
+
+void WINAPI GetStartupInfoA(void *si)
+{
+	memset(si, 0, STARTUPINFO_SIZE);
+	*(DWORD *)si = STARTUPINFO_SIZE;
+}
+
+void WINAPI GetStartupInfoW(void *si)
+{
+	GetStartupInfoA(si);
+}
+
+static void *unhandled_filter;
+
+void *win_unhandled_filter(void)
+{
+	return unhandled_filter;
+}
+
+void *WINAPI SetUnhandledExceptionFilter(void *filter)
+{
+	void *old = unhandled_filter;
+	unhandled_filter = filter;
+	return old;
+}
+
+/* A builtin DLL's HMODULE is its struct win_dll. */
+static bool is_builtin(HMODULE m)
+{
+	for (size_t i = 0; win_builtin_dlls[i]; i++)
+		if ((const void *)win_builtin_dlls[i] == m)
+			return true;
+	return false;
+}
+
+HMODULE WINAPI GetModuleHandleA(LPCSTR name)
+{
+	if (!name)
+		return win_proc.image ? win_proc.image->base : NULL;
+	const struct win_dll *d = win_builtin_dll(name);
+	if (!d) {
+		SetLastError(ERROR_MOD_NOT_FOUND);
+		return NULL;
+	}
+	return (HMODULE)d;
+}
+
+HMODULE WINAPI GetModuleHandleW(LPCWSTR name)
+{
+	if (!name)
+		return GetModuleHandleA(NULL);
+	char *u = win_utf8_dup(name);
+	HMODULE m = u ? GetModuleHandleA(u) : NULL;
+	free(u);
+	return m;
+}
+
+HMODULE WINAPI LoadLibraryA(LPCSTR name)
+{
+	return name ? GetModuleHandleA(name) : NULL;
+}
+
+HMODULE WINAPI LoadLibraryW(LPCWSTR name)
+{
+	return name ? GetModuleHandleW(name) : NULL;
+}
+
+BOOL WINAPI FreeLibrary(HMODULE m)
+{
+	return TRUE;
+}
+
+void *WINAPI GetProcAddress(HMODULE m, LPCSTR name)
+{
+	/* names only: an ordinal is a pointer value below 64K */
+	if (is_builtin(m) && (uintptr_t)name >= 0x10000) {
+		void *p = win_builtin_export(m, name);
+		if (p)
+			return p;
+	}
+	SetLastError(ERROR_PROC_NOT_FOUND);
+	return NULL;
+}
+
+DWORD WINAPI GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size)
+{
+	const char *path = win_proc.argc > 0 ? win_proc.argv[0] : "";
+	size_t n = strlen(path);
+
+	if (size == 0) {
+		SetLastError(ERROR_INSUFFICIENT_BUFFER);
+		return 0;
+	}
+	if (n >= size) {
+		memcpy(buf, path, size - 1);
+		buf[size - 1] = 0;
+		SetLastError(ERROR_INSUFFICIENT_BUFFER);
+		return size;
+	}
+	memcpy(buf, path, n + 1);
+	return (DWORD)n;
+}
+
+DWORD WINAPI GetCurrentProcessId(void)
+{
+	return (DWORD)getpid();
+}
+
+DWORD WINAPI GetCurrentThreadId(void)
+{
+	return (DWORD)(uintptr_t)NtCurrentTeb()->ClientIdUniqueThread;
+}
+
+HANDLE WINAPI GetCurrentProcess(void)
+{
+	return (HANDLE)(LONG_PTR)-1;
+}
+
+HANDLE WINAPI GetCurrentThread(void)
+{
+	return (HANDLE)(LONG_PTR)-2;
+}
+
+DWORD WINAPI GetEnvironmentVariableA(LPCSTR name, LPSTR buf, DWORD size)
+{
+	size_t nl = strlen(name);
+
+	for (char **e = win_proc.envp; e && *e; e++) {
+		if (strncasecmp(*e, name, nl) || (*e)[nl] != '=')
+			continue;
+		const char *v = *e + nl + 1;
+		size_t vl = strlen(v);
+		if (vl >= size)
+			return (DWORD)vl + 1;  /* the size needed, with the NUL */
+		memcpy(buf, v, vl + 1);
+		return (DWORD)vl;
+	}
+	SetLastError(ERROR_ENVVAR_NOT_FOUND);
+	return 0;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+DWORD WINAPI GetTickCount(void)
+{
+	return (DWORD)(monotonic_ns() / 1000000);
+}
+
+ULONGLONG WINAPI GetTickCount64(void)
+{
+	return monotonic_ns() / 1000000;
+}
+
+/* 100 ns units, as on Windows 10 (10 MHz). */
+BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *c)
+{
+	c->QuadPart = (LONGLONG)(monotonic_ns() / 100);
+	return TRUE;
+}
+
+BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *f)
+{
+	f->QuadPart = 10000000;
+	return TRUE;
+}
+
+/* FILETIME counts 100 ns intervals since 1601-01-01 UTC. */
+#define EPOCH_DIFF_100NS 116444736000000000ull
+
+void WINAPI GetSystemTimeAsFileTime(FILETIME *ft)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t t = (uint64_t)ts.tv_sec * 10000000ull + (uint64_t)ts.tv_nsec / 100 + EPOCH_DIFF_100NS;
+	ft->dwLowDateTime = (DWORD)t;
+	ft->dwHighDateTime = (DWORD)(t >> 32);
+}
+
+/* FormatMessageA for system error codes (FORMAT_MESSAGE_FROM_SYSTEM),
+ * with or without FORMAT_MESSAGE_ALLOCATE_BUFFER; texts are Windows'. */
+#define FORMAT_MESSAGE_ALLOCATE_BUFFER 0x100
+#define FORMAT_MESSAGE_FROM_SYSTEM 0x1000
+
+static const struct {
+	DWORD code;
+	const char *text;
+} system_messages[] = {
+	{ 0, "The operation completed successfully." },
+	{ 2, "The system cannot find the file specified." },
+	{ 3, "The system cannot find the path specified." },
+	{ 5, "Access is denied." },
+	{ 6, "The handle is invalid." },
+	{ 8, "Not enough memory resources are available to process this command." },
+	{ 87, "The parameter is incorrect." },
+	{ 122, "The data area passed to a system call is too small." },
+	{ 126, "The specified module could not be found." },
+	{ 127, "The specified procedure could not be found." },
+};
+
+DWORD WINAPI FormatMessageA(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPSTR buf, DWORD size, void *args)
+{
+	char tmp[128];
+	const char *text = NULL;
+
+	if (!(flags & FORMAT_MESSAGE_FROM_SYSTEM)) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof system_messages / sizeof system_messages[0]; i++)
+		if (system_messages[i].code == id)
+			text = system_messages[i].text;
+	if (!text) {
+		snprintf(tmp, sizeof tmp, "Unknown error %lu.", (unsigned long)id);
+		text = tmp;
+	}
+	size_t n = strlen(text) + 2; /* Windows ends system messages with "\r\n" */
+	if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER) {
+		/* the caller frees it with LocalFree, which is free() */
+		char *p = malloc(n + 1);
+		if (!p) {
+			SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+			return 0;
+		}
+		snprintf(p, n + 1, "%s\r\n", text);
+		*(char **)buf = p;
+		return (DWORD)n;
+	}
+	if (n + 1 > size) {
+		SetLastError(ERROR_INSUFFICIENT_BUFFER);
+		return 0;
+	}
+	snprintf(buf, size, "%s\r\n", text);
+	return (DWORD)n;
+}

@@ -1,0 +1,50 @@
+/* persona winapi-shim: msvcrt.dll internals shared by its source files.
+ *
+ * msvcrt's FILE (stdio.h of the Windows SDK and of mingw-w64): 48 bytes;
+ * __iob_func() returns an array of _IOB_ENTRIES (20) of them, and mingw's
+ * _lock_file() takes a CRITICAL_SECTION placed right after every FILE
+ * that fopen returns.  persona keeps the glibc FILE behind each one in
+ * _tmpfname, a field mingw-w64's code never reads.
+ */
+#ifndef PERSONA_WINAPI_MSVCRT_H
+#define PERSONA_WINAPI_MSVCRT_H
+
+#include <stdio.h>
+
+#include "winapi-shim/kernel32/kernel32.h"
+#include "winapi-shim/wintypes.h"
+
+typedef struct _iobuf {
+	char *_ptr;
+	int _cnt;
+	char *_base;
+	int _flag;
+	int _file;
+	int _charbuf;
+	int _bufsiz;
+	char *_tmpfname;      /* persona: the host FILE * */
+} MS_FILE;
+
+_Static_assert(sizeof(MS_FILE) == 48, "msvcrt FILE");
+
+#define _IOB_ENTRIES 20
+
+/* An fopen'd FILE and the lock mingw-w64 expects right after it. */
+struct ms_file_ex {
+	MS_FILE f;
+	CRITICAL_SECTION lock;
+};
+
+/* The host FILE behind `f`, or NULL when `f` is not a stream of ours. */
+FILE *msvcrt_host_file(MS_FILE *f);
+
+/* Format `fmt` with msvcrt's printf rules, reading arguments from the
+ * Microsoft x64 variadic area `args` (one 8-byte slot per argument).
+ * Returns a malloc'd NUL-terminated string and its length in *len, or
+ * NULL on ENOMEM. */
+char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len);
+
+/* Run the _onexit/atexit table (last registered first), once. */
+void msvcrt_run_onexit(void);
+
+#endif

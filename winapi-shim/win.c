@@ -1,0 +1,97 @@
+/* persona winapi-shim: win_run, the Windows process's life from load to
+ * exit. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "winapi-shim/entry/call.h"
+#include "winapi-shim/loader/pe.h"
+#include "winapi-shim/msvcrt/msvcrt.h"
+#include "winapi-shim/ntdll/ntdll.h"
+#include "winapi-shim/process.h"
+#include "winapi-shim/teb.h"
+#include "winapi-shim/unicode.h"
+#include "winapi-shim/win.h"
+
+struct win_process win_proc;
+static struct pe_module main_image;
+
+#define MIN_STACK (1u << 20)
+#define MAX_STACK (256u << 20)
+
+/* The inverse of CommandLineToArgvW: quote arguments with blanks or
+ * quotes; backslashes are literal unless they precede a quote. */
+char *win_quote_cmdline(int argc, char **argv)
+{
+	size_t cap = 1;
+	for (int i = 0; i < argc; i++)
+		cap += 2 * strlen(argv[i]) + 3;
+	char *s = malloc(cap), *o = s;
+	if (!s)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (i)
+			*o++ = ' ';
+		if (*a && !strpbrk(a, " \t\n\v\"")) {
+			o = stpcpy(o, a);
+			continue;
+		}
+		*o++ = '"';
+		for (;;) {
+			size_t bs = 0;
+			while (*a == '\\')
+				a++, bs++;
+			if (!*a) {
+				for (size_t k = 0; k < 2 * bs; k++)
+					*o++ = '\\';
+				break;
+			}
+			if (*a == '"') {
+				for (size_t k = 0; k < 2 * bs + 1; k++)
+					*o++ = '\\';
+			} else {
+				for (size_t k = 0; k < bs; k++)
+					*o++ = '\\';
+			}
+			*o++ = *a++;
+		}
+		*o++ = '"';
+	}
+	*o = 0;
+	return s;
+}
+
+static char *empty_env[] = { NULL };
+
+int win_run(const char *path, int argc, char **argv, char **envp, struct perr *err)
+{
+	void *stack_top;
+
+	if (pe_load_file(path, &main_image, err) < 0)
+		return -1;
+	win_proc.image = &main_image;
+	win_proc.argc = argc;
+	win_proc.argv = argv;
+	win_proc.envp = envp ? envp : empty_env;
+	win_proc.cmdline = win_quote_cmdline(argc, argv);
+	if (!win_proc.cmdline || !(win_proc.cmdline_w = win_utf16_dup(win_proc.cmdline)))
+		return perr_set(err, ENOMEM, "%s", path);
+
+	uint64_t stack = main_image.oh.SizeOfStackReserve;
+	if (stack < MIN_STACK)
+		stack = MIN_STACK;
+	if (stack > MAX_STACK)
+		stack = MAX_STACK;
+	if (win_teb_init(main_image.base, path, win_proc.cmdline, stack, &stack_top, err) < 0 ||
+	    win_tls_attach(&main_image, err) < 0)
+		return perr_prefix(err, "%s", path);
+
+	if (win_install_fault_handlers() < 0)
+		return perr_set(err, errno, "%s: sigaction", path);
+	/* msvcrt's __iob_func entries must exist before any CRT code runs */
+	msvcrt_host_file(NULL);
+	win_tls_callbacks(&main_image, DLL_PROCESS_ATTACH);
+	win_call_entry(main_image.entry, stack_top);
+}
