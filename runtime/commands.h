@@ -13,6 +13,14 @@ int cmd_exec(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 
+/* The image commands, in the persona-image helper (runtime/cmd_image.c). */
+int cmd_pull(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+
 /* The embedded default image: make /var/lib/persona/busybox from the
  * host's static busybox (Debian busybox-static) on first use.  Writes the
  * root filesystem path into `out`.  -1 + err when busybox is absent. */

@@ -2,7 +2,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "runtime/commands.h"
@@ -25,6 +28,12 @@ static const char usage[] =
 	"  logs     Show the output of a detached container\n"
 	"  inspect  Show a container's state and spec as JSON\n"
 	"  spec     Write a default OCI config.json\n"
+	"  pull     Pull an image from a registry\n"
+	"  load     Load an image from an oci-archive or docker-archive tarball\n"
+	"  import   Make a one-layer image from a root filesystem tarball\n"
+	"  images   List images\n"
+	"  tag      Give an image another name\n"
+	"  rmi      Remove images\n"
 	"\n"
 	"Global options:\n"
 	"  --root DIR   state directory (default /run/persona)\n"
@@ -42,6 +51,32 @@ static const struct {
 
 char **persona_argv;
 int persona_argc;
+
+static const char *const image_commands[] = { "pull", "load", "import", "images", "tag", "rmi", NULL };
+
+/* Execute the persona-image helper for an image command: next to this
+ * binary (the build tree), else in ../libexec/persona (make install). */
+static int run_image_helper(char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0) {
+		perror("persona: /proc/self/exe");
+		return 125;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/persona-image", self);
+	if (access(path, X_OK) != 0)
+		snprintf(path, sizeof(path), "%s/../libexec/persona/persona-image", self);
+	argv[-1] = path;
+	execv(path, argv - 1);
+	fprintf(stderr, "persona: %s: %s (the image commands' helper; reinstall persona)\n", path, strerror(errno));
+	return 125;
+}
 
 void usage_print(const char *text)
 {
@@ -94,6 +129,9 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 125;
 	}
+	for (size_t i = 0; image_commands[i]; i++)
+		if (!strcmp(argv[optind], image_commands[i]))
+			return run_image_helper(argv + optind);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name))
 			continue;

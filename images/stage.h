@@ -1,0 +1,43 @@
+/* persona images, private to images/: the staging area an image is
+ * checked in before it enters the store (used by image.c and registry.c). */
+#ifndef PERSONA_IMAGES_STAGE_H
+#define PERSONA_IMAGES_STAGE_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include "common/error.h"
+#include "images/ref.h"
+#include "images/store.h"
+#include "images/unpack.h"
+
+struct stage {
+	const struct img_store *s;
+	const struct img_unpack_opts *uo;
+	const char *file;           /* what the user named (file, reference), for errors */
+	char dir[PATH_MAX];         /* STORE/.stage-XXXXXX: blobs by hex */
+	json_t *paths;              /* archive path -> "sha256:..." */
+	json_t *keep;               /* hex -> true: blobs to move into the store */
+	json_t *tags;               /* full name -> manifest descriptor */
+};
+
+/* A staging directory in the store; stage_end() removes it. */
+int stage_begin(struct stage *st, const struct img_store *s, const char *file, const struct img_unpack_opts *uo,
+		struct perr *err);
+void stage_end(struct stage *st);
+/* STAGE/<hex> of `digest`. */
+void stage_blob_path(const struct stage *st, const char *digest, char *out, size_t len);
+/* Stage a string as a blob (kept). */
+int stage_put(struct stage *st, const char *text, char digest[72], struct perr *err);
+/* Check the manifest (or index: linux/amd64 picked) `desc` names and its
+ * staged blobs, unpack its layers, and plan tag `name` for it. */
+int stage_manifest(struct stage *st, json_t *desc, const char *name, int depth, struct perr *err);
+/* Move the kept blobs into the store and write the tags, under the lock. */
+int stage_commit(struct stage *st, char ***names, struct perr *err);
+
+bool is_manifest_type(const char *mt);
+bool is_index_type(const char *mt);
+/* The full reference of `given`, which must carry a tag. */
+int full_name(const char *given, char out[IMG_REF_MAX + 512], const char *file, struct perr *err);
+
+#endif

@@ -1,0 +1,350 @@
+/* persona load, import, images, rmi, tag, pull: the commands on the image store
+ * (images/), and pull.  Each takes --store DIR (else $PERSONA_STORE, else
+ * /var/lib/persona/store). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/parse.h"
+#include "images/image.h"
+#include "images/ref.h"
+#include "images/registry.h"
+#include "images/store.h"
+#include "runtime/commands.h"
+
+enum { OPT_STORE = 256, OPT_MAXSIZE, OPT_HELP, OPT_FORMAT };
+
+struct img_cli {
+	const char *store, *input, *format;
+	struct img_unpack_opts uo;
+};
+
+/* Parse the options shared by the image commands; returns the index of
+ * the first operand, -1 after --help, -2 on a usage error (printed). */
+static int img_opts(int argc, char **argv, const char *usage, struct img_cli *o)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "max-layer-size", required_argument, NULL, OPT_MAXSIZE },
+		{ "input", required_argument, NULL, 'i' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct perr err = { 0 };
+	int64_t bytes;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+i:", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE:
+			o->store = optarg;
+			break;
+		case OPT_MAXSIZE:
+			if (parse_size(optarg, false, &bytes, &err) < 0 || bytes <= 0) {
+				fprintf(stderr, "persona: --max-layer-size \"%s\": not a size (e.g. 512m, 4g)\n", optarg);
+				return -2;
+			}
+			o->uo.max_bytes = (uint64_t)bytes;
+			break;
+		case 'i':
+			o->input = optarg;
+			break;
+		case OPT_FORMAT:
+			o->format = optarg;
+			break;
+		case OPT_HELP:
+			fputs(usage, stdout);   /* as usage_print(), which lives in main.c */
+			return -1;
+		default:
+			fprintf(stderr, "See 'persona %s --help'.\n", argv[0]);
+			return -2;
+		}
+	}
+	return optind;
+}
+
+#define IMG_OPTS_OR_RETURN(i, argc, argv, usage, o)                  \
+	do {                                                         \
+		i = img_opts(argc, argv, usage, o);                  \
+		if (i == -1)                                         \
+			return 0;                                    \
+		if (i == -2)                                         \
+			return 125;                                  \
+	} while (0)
+
+static int fail(struct perr *err)
+{
+	perr_print(err);
+	return perr_exit_status(err);
+}
+
+int cmd_load(int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: persona load -i FILE [NAME]\n\n"
+		"Load an image from an oci-archive or docker-archive tarball (as skopeo,\n"
+		"podman save and docker save write them; uncompressed, gzip or zstd).\n"
+		"NAME names the image when the archive does not (or to rename it).\n\n"
+		"Options:\n"
+		"  -i, --input FILE          the archive\n"
+		"      --max-layer-size SIZE refuse a layer that expands beyond SIZE (default 64g)\n"
+		"      --store DIR           the image store (default /var/lib/persona/store)\n"
+		"      --help                this text\n";
+	struct img_cli o = { 0 };
+	struct img_store s;
+	struct perr err = { 0 };
+	_cleanup_strv_ char **names = NULL;
+	int i;
+
+	IMG_OPTS_OR_RETURN(i, argc, argv, usage, &o);
+	if (!o.input || argc - i > 1) {
+		fprintf(stderr, "persona: load needs -i FILE and at most one NAME; see 'persona load --help'\n");
+		return 125;
+	}
+	if (img_store_open(&s, o.store, 1, &err) < 0 ||
+	    img_load_archive(&s, o.input, i < argc ? argv[i] : NULL, &o.uo, &names, &err) < 0)
+		return fail(&err);
+	for (char **p = names; p && *p; p++)
+		printf("Loaded image: %s\n", *p);
+	return 0;
+}
+
+int cmd_import(int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: persona import FILE NAME\n\n"
+		"Make a one-layer image NAME from a root filesystem tarball FILE\n"
+		"(uncompressed, gzip or zstd).\n\n"
+		"Options:\n"
+		"      --max-layer-size SIZE refuse a tarball that expands beyond SIZE (default 64g)\n"
+		"      --store DIR           the image store (default /var/lib/persona/store)\n"
+		"      --help                this text\n";
+	struct img_cli o = { 0 };
+	struct img_store s;
+	struct perr err = { 0 };
+	char digest[72];
+	int i;
+
+	IMG_OPTS_OR_RETURN(i, argc, argv, usage, &o);
+	if (argc - i != 2) {
+		fprintf(stderr, "persona: import needs FILE and NAME; see 'persona import --help'\n");
+		return 125;
+	}
+	if (img_store_open(&s, o.store, 1, &err) < 0 ||
+	    img_import_rootfs(&s, argv[i], argv[i + 1], &o.uo, digest, &err) < 0)
+		return fail(&err);
+	printf("%s\n", digest);
+	return 0;
+}
+
+static void human_size(long long b, char *buf, size_t len)
+{
+	if (b >= 1000LL * 1000 * 1000)
+		snprintf(buf, len, "%.2fGB", b / 1e9);
+	else if (b >= 1000 * 1000)
+		snprintf(buf, len, "%.1fMB", b / 1e6);
+	else if (b >= 1000)
+		snprintf(buf, len, "%.1fkB", b / 1e3);
+	else
+		snprintf(buf, len, "%lldB", b);
+}
+
+int cmd_images(int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: persona images [--format table|json]\n\n"
+		"List the images in the store, one line per tag.\n\n"
+		"Options:\n"
+		"      --format table|json  output format (default table)\n"
+		"      --store DIR          the image store (default /var/lib/persona/store)\n"
+		"      --help               this text\n";
+	struct img_cli o = { 0 };
+	struct img_store s;
+	struct perr err = { 0 };
+	_cleanup_json_ json_t *list = NULL;
+	json_t *e;
+	size_t k;
+	int i;
+
+	IMG_OPTS_OR_RETURN(i, argc, argv, usage, &o);
+	if (i < argc) {
+		fprintf(stderr, "persona: images takes no arguments; see 'persona images --help'\n");
+		return 125;
+	}
+	if (o.format && strcmp(o.format, "json") && strcmp(o.format, "table")) {
+		fprintf(stderr, "persona: images --format \"%s\": use json or table\n", o.format);
+		return 125;
+	}
+	if (img_store_open(&s, o.store, 0, &err) < 0) {
+		/* No store yet: no images. */
+		list = json_array();
+	} else if (!(list = img_list(&s, &err))) {
+		return fail(&err);
+	}
+	if (o.format && !strcmp(o.format, "json")) {
+		_cleanup_free_ char *text = json_dumps(list, JSON_INDENT(2));
+		printf("%s\n", text ? text : "[]");
+		return 0;
+	}
+	printf("%-40s %-16s %-12s %-20s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+	json_array_foreach(list, k, e) {
+		char size[32];
+		human_size(json_int(e, "Size", 0), size, sizeof(size));
+		printf("%-40s %-16s %-12.12s %-20.19s %s\n", json_str(e, "Repository"), json_str(e, "Tag"),
+		       json_str(e, "Id"), json_str(e, "Created"), size);
+	}
+	return 0;
+}
+
+int cmd_rmi(int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: persona rmi IMAGE [IMAGE...]\n\n"
+		"Remove tags (IMAGE a name) or whole images (IMAGE a digest or ID), and\n"
+		"the blobs no image needs any more.\n\n"
+		"Options:\n"
+		"      --store DIR  the image store (default /var/lib/persona/store)\n"
+		"      --help       this text\n";
+	struct img_cli o = { 0 };
+	struct img_store s;
+	struct perr err = { 0 };
+	int i, status = 0;
+
+	IMG_OPTS_OR_RETURN(i, argc, argv, usage, &o);
+	if (i >= argc) {
+		fprintf(stderr, "persona: rmi needs an IMAGE; see 'persona rmi --help'\n");
+		return 125;
+	}
+	if (img_store_open(&s, o.store, 0, &err) < 0)
+		return fail(&err);
+	for (; i < argc; i++) {
+		if (img_remove(&s, argv[i], &err) < 0) {
+			status = fail(&err);
+			continue;
+		}
+		printf("Untagged: %s\n", argv[i]);
+	}
+	return status;
+}
+
+int cmd_tag(int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: persona tag SOURCE TARGET\n\n"
+		"Give the image SOURCE the name TARGET as well.\n\n"
+		"Options:\n"
+		"      --store DIR  the image store (default /var/lib/persona/store)\n"
+		"      --help       this text\n";
+	struct img_cli o = { 0 };
+	struct img_store s;
+	struct perr err = { 0 };
+	int i;
+
+	IMG_OPTS_OR_RETURN(i, argc, argv, usage, &o);
+	if (argc - i != 2) {
+		fprintf(stderr, "persona: tag needs SOURCE and TARGET; see 'persona tag --help'\n");
+		return 125;
+	}
+	if (img_store_open(&s, o.store, 0, &err) < 0 || img_tag(&s, argv[i], argv[i + 1], &err) < 0)
+		return fail(&err);
+	return 0;
+}
+
+int cmd_pull(int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: persona pull [OPTIONS] REF\n\n"
+		"Pull an image from a registry (OCI distribution API) into the store.\n\n"
+		"Options:\n"
+		"      --platform linux/amd64  the only platform for now\n"
+		"      --tls-verify=false      do not check certificates; plain HTTP when TLS fails\n"
+		"      --creds USER:PASS       credentials for basic or token auth\n"
+		"      --cert-dir DIR          CA certificates (hashed, as c_rehash makes)\n"
+		"      --timeout SECONDS       give up on a stalled connection (default 30)\n"
+		"      --max-layer-size SIZE   refuse a layer that expands beyond SIZE (default 64g)\n"
+		"      --store DIR             the image store (default /var/lib/persona/store)\n"
+		"  -q, --quiet                 print only the image name\n"
+		"      --help                  this text\n";
+	enum { P_PLATFORM = 300, P_TLS, P_CREDS, P_CERTS, P_TIMEOUT };
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "max-layer-size", required_argument, NULL, OPT_MAXSIZE },
+		{ "platform", required_argument, NULL, P_PLATFORM },
+		{ "tls-verify", optional_argument, NULL, P_TLS },
+		{ "creds", required_argument, NULL, P_CREDS },
+		{ "cert-dir", required_argument, NULL, P_CERTS },
+		{ "timeout", required_argument, NULL, P_TIMEOUT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct img_pull_opts po = { .tls_verify = true };
+	const char *store = NULL;
+	struct img_store s;
+	struct perr err = { 0 };
+	char name[IMG_REF_MAX + 512];
+	bool quiet = false;
+	int64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE: store = optarg; break;
+		case 'q': quiet = true; break;
+		case P_CREDS: po.creds = optarg; break;
+		case P_CERTS: po.cert_dir = optarg; break;
+		case P_PLATFORM:
+			if (strcmp(optarg, "linux/amd64")) {
+				fprintf(stderr, "persona: --platform \"%s\": only linux/amd64 is supported\n", optarg);
+				return 125;
+			}
+			break;
+		case P_TLS:
+			if (!optarg || !strcmp(optarg, "true")) {
+				po.tls_verify = true;
+			} else if (!strcmp(optarg, "false")) {
+				po.tls_verify = false;
+			} else {
+				fprintf(stderr, "persona: --tls-verify=\"%s\": use true or false\n", optarg);
+				return 125;
+			}
+			break;
+		case P_TIMEOUT:
+			if (parse_int64(optarg, &v, &err) < 0 || v <= 0 || v > 3600) {
+				fprintf(stderr, "persona: --timeout \"%s\": seconds from 1 to 3600\n", optarg);
+				return 125;
+			}
+			po.timeout_s = (long)v;
+			break;
+		case OPT_MAXSIZE:
+			if (parse_size(optarg, false, &v, &err) < 0 || v <= 0) {
+				fprintf(stderr, "persona: --max-layer-size \"%s\": not a size (e.g. 512m, 4g)\n", optarg);
+				return 125;
+			}
+			po.uo.max_bytes = (uint64_t)v;
+			break;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "See 'persona pull --help'.\n");
+			return 125;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "persona: pull needs one REF; see 'persona pull --help'\n");
+		return 125;
+	}
+	if (po.creds && !strchr(po.creds, ':')) {
+		fprintf(stderr, "persona: --creds: use USER:PASS\n");
+		return 125;
+	}
+	if (img_store_open(&s, store, 1, &err) < 0 || img_pull(&s, argv[optind], &po, name, &err) < 0)
+		return fail(&err);
+	printf(quiet ? "%s\n" : "Pulled image: %s\n", name);
+	return 0;
+}
