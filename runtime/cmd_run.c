@@ -135,6 +135,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 	o->no_new_privs = -1;
 	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:", opts, NULL)) != -1) {
+		if (c != OPT_TRACE && c != OPT_HELP && c != '?')
+			o->container_opts++;
 		switch (c) {
 		case OPT_NAME: o->name = optarg; break;
 		case OPT_RM: o->rm = true; break;
@@ -373,6 +375,13 @@ int cmd_run(int argc, char **argv)
 	}
 	/* A program file rather than an image or a root directory. */
 	if (stat(o.image, &sb) == 0 && S_ISREG(sb.st_mode) && strcmp(o.image, "busybox")) {
+		if (o.container_opts) {
+			fprintf(stderr, "persona: \"%s\" is a program, run on the host: container options do not "
+				"apply to it (only --trace does); to isolate it, run it inside a root filesystem\n",
+				o.image);
+			free_opts(&o);
+			return 125;
+		}
 		r = foreign_run(o.image, o.argc, argv + argc - o.argc, o.trace);
 		free_opts(&o);
 		return r;

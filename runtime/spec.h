@@ -22,6 +22,7 @@ struct run_opts {
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *pids_limit;
 	bool rm, detach, interactive, tty, read_only, privileged, init, trace;
 	int argc;                   /* IMAGE and its command, as counted on the command line */
+	int container_opts;         /* how many options other than --trace were given */
 	int no_new_privs;           /* -1 default (on), 0 off, 1 on */
 	struct strv env, env_files, volumes, tmpfs, ulimits, cap_add, cap_drop;
 	const char *image;          /* as the user named it */

@@ -14,6 +14,8 @@ struct bad_case {
 
 static const struct bad_case cases[] = {
 	{ "missing rootfs dir", { "/nonexistent/rootfs-dir", "true" }, 125, { "/nonexistent/rootfs-dir" } },
+	/* a file is taken for a program run on the host, to which --rm and -d
+	 * (container options) do not apply */
 	{ "rootfs is a file", { "@DIR/file", "true" }, 125, { "@DIR/file" } },
 	{ "rootfs without the command", { "@DIR", "true" }, 127, { "\"true\"" } },
 	{ "rootfs dir and no command", { "@DIR" }, 125, { "@DIR" } },
