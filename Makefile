@@ -55,7 +55,7 @@ DEPS = build-essential pkg-config libssl-dev libarchive-dev libcurl4-openssl-dev
        libseccomp-dev libcap-dev libcgroup-dev libjansson-dev \
        check libsubunit-dev busybox-static debootstrap procps iproute2 util-linux \
        crun runc bubblewrap hyperfine golang-go openssl \
-       gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 libgcrypt-mingw-w64-dev
+       gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 libgcrypt-mingw-w64-dev libz-mingw-w64-dev zlib1g-dev
 
 .PHONY: all deps check unit integration demo install clean bench
 

@@ -17,6 +17,21 @@ struct win_process {
 
 extern struct win_process win_proc;
 
+/* Initialise the loaded real DLLs not yet attached, in load order
+ * (dependencies first): static TLS, TLS callbacks and
+ * DllMain(DLL_PROCESS_ATTACH).  -1 with `err` when a DllMain fails. */
+int win_dlls_attach(struct perr *err);
+
+/* Tell every attached DLL (TLS callbacks, then DllMain) of a thread's
+ * start or end (DLL_THREAD_ATTACH / DLL_THREAD_DETACH), in load order for
+ * attach and in reverse for detach. */
+void win_dlls_notify(DWORD reason);
+
+/* ExitProcess and exit(): DLL_PROCESS_DETACH to every attached DLL, in
+ * reverse load order (TLS callbacks, then DllMain with lpReserved
+ * non-NULL); once. */
+void win_dlls_detach(void);
+
 /* End the process: flush stdio, run none of the host's atexit handlers,
  * _exit(code).  Never returns, but is not declared noreturn: sanitizers
  * instrument calls to noreturn functions, and the caller runs on the

@@ -85,24 +85,25 @@ int win_tls_attach(const struct pe_module *mod, struct perr *err)
 
 	if (!mod->has_tls)
 		return 0;
+	if (mod->tls_index >= TLS_MINIMUM_AVAILABLE)
+		return perr_set(err, 0, "more than %d modules with thread-local storage", TLS_MINIMUM_AVAILABLE);
 	const IMAGE_TLS_DIRECTORY64 *t = &mod->tls;
 	size_t tmpl = t->EndAddressOfRawData - t->StartAddressOfRawData;
-	char *block = calloc(1, tmpl + t->SizeOfZeroFill + 16);
-	void **slots = calloc(TLS_MINIMUM_AVAILABLE, sizeof *slots);
-	if (!block || !slots) {
-		free(block);
-		free(slots);
+	void **slots = teb->ThreadLocalStoragePointer;
+	if (!slots && !(slots = teb->ThreadLocalStoragePointer = calloc(TLS_MINIMUM_AVAILABLE, sizeof *slots)))
 		return perr_set(err, ENOMEM, "cannot allocate thread-local storage");
-	}
+	char *block = calloc(1, tmpl + t->SizeOfZeroFill + 16);
+	if (!block)
+		return perr_set(err, ENOMEM, "cannot allocate thread-local storage");
 	if (tmpl)
 		memcpy(block, (const void *)(uintptr_t)t->StartAddressOfRawData, tmpl);
-	/* the executable is the only module with TLS, so its index is 0 */
+	/* the executable's index is 0, each DLL with TLS has its own */
 	if (t->AddressOfIndex) {
-		DWORD zero = 0;
-		memcpy((void *)(uintptr_t)t->AddressOfIndex, &zero, sizeof zero);
+		DWORD idx = mod->tls_index;
+		memcpy((void *)(uintptr_t)t->AddressOfIndex, &idx, sizeof idx);
 	}
-	slots[0] = block;
-	teb->ThreadLocalStoragePointer = slots;
+	free(slots[mod->tls_index]);
+	slots[mod->tls_index] = block;
 	return 0;
 }
 
@@ -144,6 +145,10 @@ int win_thread_attach(struct perr *err)
 	}
 	if (win_proc.image && win_tls_attach(win_proc.image, err) < 0)
 		return -1;
+	for (unsigned i = 0; i < pe_dll_count(); i++)
+		if (pe_dll_at(i)->attached && win_tls_attach(pe_dll_at(i), err) < 0)
+			return -1;
+	win_dlls_notify(DLL_THREAD_ATTACH);
 	if (win_proc.image)
 		win_tls_callbacks(win_proc.image, DLL_THREAD_ATTACH);
 	return 0;
@@ -155,8 +160,10 @@ void win_thread_detach(void)
 
 	if (win_proc.image)
 		win_tls_callbacks(win_proc.image, DLL_THREAD_DETACH);
+	win_dlls_notify(DLL_THREAD_DETACH);
 	if (teb->ThreadLocalStoragePointer) {
-		free(teb->ThreadLocalStoragePointer[0]);
+		for (unsigned i = 0; i < TLS_MINIMUM_AVAILABLE; i++)
+			free(teb->ThreadLocalStoragePointer[i]);
 		free(teb->ThreadLocalStoragePointer);
 	}
 	syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);

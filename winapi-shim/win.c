@@ -65,13 +65,78 @@ char *win_quote_cmdline(int argc, char **argv)
 
 static char *empty_env[] = { NULL };
 
+typedef BOOL(WINAPI *win_dllmain)(void *module, DWORD reason, void *reserved);
+
+/* The program's stack top while win_run attaches the DLLs it imports
+ * (their DllMain runs there, as on Windows); NULL afterwards, when
+ * LoadLibrary attaches on the program's stack already. */
+static void *attach_stack;
+
+int win_dlls_attach(struct perr *err)
+{
+	for (unsigned i = 0; i < pe_dll_count(); i++) {
+		struct pe_module *m = pe_dll_at(i);
+		if (m->attached)
+			continue;
+		m->attached = true;
+		if (win_tls_attach(m, err) < 0)
+			return perr_prefix(err, "%s", m->name);
+		win_tls_callbacks(m, DLL_PROCESS_ATTACH);
+		BOOL ok = TRUE;
+		if (m->entry && attach_stack)
+			ok = win_call_dllmain(m->entry, m->base, DLL_PROCESS_ATTACH, NULL, attach_stack);
+		else if (m->entry)
+			ok = ((win_dllmain)m->entry)(m->base, DLL_PROCESS_ATTACH, NULL);
+		if (!ok) {
+			perr_set(err, 0, "%s: DllMain(DLL_PROCESS_ATTACH) failed", m->name);
+			err->status = 126;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void win_dlls_detach(void)
+{
+	static bool done;
+	unsigned n = pe_dll_count();
+
+	if (done)
+		return;
+	done = true;
+	for (unsigned k = 0; k < n; k++) {
+		struct pe_module *m = pe_dll_at(n - 1 - k);
+		if (!m->attached)
+			continue;
+		win_tls_callbacks(m, DLL_PROCESS_DETACH);
+		/* lpReserved non-NULL: the process is ending */
+		if (m->entry)
+			((win_dllmain)m->entry)(m->base, DLL_PROCESS_DETACH, (void *)1);
+	}
+}
+
+void win_dlls_notify(DWORD reason)
+{
+	unsigned n = pe_dll_count();
+	for (unsigned k = 0; k < n; k++) {
+		struct pe_module *m = pe_dll_at(reason == DLL_THREAD_DETACH ? n - 1 - k : k);
+		if (!m->attached)
+			continue;
+		win_tls_callbacks(m, reason);
+		if (m->entry)
+			((win_dllmain)m->entry)(m->base, reason, NULL);
+	}
+}
+
 int win_run(const char *path, int argc, char **argv, char **envp, struct perr *err)
 {
 	void *stack_top;
 
+	pe_set_app_dir(path);
 	if (pe_load_file(path, &main_image, err) < 0)
 		return -1;
 	win_proc.image = &main_image;
+	pe_set_main(&main_image);
 	win_proc.argc = argc;
 	win_proc.argv = argv;
 	win_proc.envp = envp ? envp : empty_env;
@@ -92,6 +157,11 @@ int win_run(const char *path, int argc, char **argv, char **envp, struct perr *e
 		return perr_set(err, errno, "%s: sigaction", path);
 	/* msvcrt's __iob_func entries must exist before any CRT code runs */
 	msvcrt_host_file(NULL);
+	attach_stack = stack_top;
+	int attached = win_dlls_attach(err);
+	attach_stack = NULL;
+	if (attached < 0)
+		return perr_prefix(err, "%s", path);
 	win_tls_callbacks(&main_image, DLL_PROCESS_ATTACH);
 	win_call_entry(main_image.entry, stack_top);
 }

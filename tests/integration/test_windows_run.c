@@ -119,9 +119,9 @@ static char *fixture(const char *name, const char *suffix)
 
 /* Run NAME.exe and NAME.native with the same arguments and environment;
  * their exit status, stdout and stderr must be equal. */
-static void differential(const char *name, const char *const *args, char **envp)
+static void differential_as(const char *name, const char *native_name, const char *const *args, char **envp)
 {
-	char *exe = fixture(name, ".exe"), *native = fixture(name, ".native");
+	char *exe = fixture(name, ".exe"), *native = fixture(native_name, ".native");
 	const char *nargv[16] = { native };
 	char *wargv[16] = { (char *)name };
 	int n = 1;
@@ -145,6 +145,11 @@ static void differential(const char *name, const char *const *args, char **envp)
 	cmd_result_free(&got);
 	free(exe);
 	free(native);
+}
+
+static void differential(const char *name, const char *const *args, char **envp)
+{
+	differential_as(name, name, args, envp);
 }
 
 extern char **environ;
@@ -207,6 +212,106 @@ START_TEST(cxx_exceptions_static)
 	if (!have)
 		SKIP_TEST("cxx_except.exe not built (apt-get install g++-mingw-w64-x86-64)");
 	differential("cxx_except", NULL, environ);
+}
+END_TEST
+
+/* The same program linked dynamically: libstdc++-6.dll and
+ * libgcc_s_seh-1.dll are real PE DLLs, found in the program's folder,
+ * their exports and DllMain used, the exception unwound through them. */
+START_TEST(cxx_exceptions_real_dlls)
+{
+	char *exe = fixture("cxx_except_dll", ".exe");
+	bool have = access(exe, R_OK) == 0;
+	free(exe);
+	if (!have)
+		SKIP_TEST("cxx_except_dll.exe not built (apt-get install g++-mingw-w64-x86-64)");
+	unsetenv("PERSONA_WIN_PATH");
+	differential_as("cxx_except_dll", "cxx_except", NULL, environ);
+}
+END_TEST
+
+/* Debian's zlib1.dll, found through PERSONA_WIN_PATH: deflate a file and
+ * inflate it back; the output and the compressed bytes equal the native
+ * build's against the host's zlib. */
+START_TEST(zlib_real_dll)
+{
+	char *exe = fixture("zlib_roundtrip", ".exe"), *native = fixture("zlib_roundtrip", ".native");
+	char wdir[] = "/tmp/persona-zlib-w-XXXXXX", ndir[] = "/tmp/persona-zlib-n-XXXXXX";
+	bool have = access(exe, R_OK) == 0 && access("/usr/x86_64-w64-mingw32/lib/zlib1.dll", R_OK) == 0;
+	if (!have)
+		SKIP_TEST("zlib_roundtrip.exe or zlib1.dll missing (apt-get install libz-mingw-w64-dev)");
+	ck_assert(mkdtemp(wdir) && mkdtemp(ndir));
+
+	/* without the search path the DLL is missing: 126, naming it */
+	unsetenv("PERSONA_WIN_PATH");
+	char *wargv[] = { "zlib_roundtrip", wdir, NULL };
+	struct cmd_result miss = run_win(exe, wargv, environ);
+	ck_assert_int_eq(miss.status, 126);
+	ck_assert_msg(strstr(miss.err, "\"zlib1.dll\"") && strstr(miss.err, "no such DLL"), "%s", miss.err);
+	cmd_result_free(&miss);
+
+	setenv("PERSONA_WIN_PATH", "/nonexistent:/usr/x86_64-w64-mingw32/lib", 1);
+	struct cmd_result got = run_win(exe, wargv, environ);
+	unsetenv("PERSONA_WIN_PATH");
+	const char *nargv[] = { native, ndir, NULL };
+	struct cmd_result want = run_cmd(nargv, NULL, RUN_TIMEOUT);
+	ck_assert_msg(got.status == 0 && want.status == 0 && !strcmp(got.out, want.out) && !strcmp(got.err, want.err),
+		      "persona: exit %d\n%s%s\nnative: exit %d\n%s%s", got.status, got.out, got.err, want.status,
+		      want.out, want.err);
+	ck_assert(strstr(got.out, "round trip ok"));
+
+	char a[512], b[512];
+	snprintf(a, sizeof a, "cmp -s %s/in.dat.z %s/in.dat.z", wdir, ndir);
+	ck_assert_msg(system(a) == 0, "the compressed files differ");
+	snprintf(b, sizeof b, "rm -rf %s %s", wdir, ndir);
+	ck_assert(system(b) == 0);
+	cmd_result_free(&got);
+	cmd_result_free(&want);
+	free(exe);
+	free(native);
+}
+END_TEST
+
+/* LoadLibraryA/W, GetModuleHandleA/W, GetProcAddress on a real DLL,
+ * against the output Windows gives (loadlib.expected). */
+START_TEST(loadlibrary_real_dll)
+{
+	char *exe = fixture("loadlib", ".exe");
+	if (!have_fixtures || access("/usr/x86_64-w64-mingw32/lib/zlib1.dll", R_OK) != 0)
+		SKIP_TEST("loadlib.exe or zlib1.dll missing (apt-get install libz-mingw-w64)");
+	char *want = read_file_str("tests/fixtures/windows/src/loadlib.expected");
+	char *argv[] = { "loadlib", NULL };
+	setenv("PERSONA_WIN_PATH", "/usr/x86_64-w64-mingw32/lib", 1);
+	struct cmd_result r = run_win(exe, argv, environ);
+	unsetenv("PERSONA_WIN_PATH");
+	ck_assert_msg(r.status == 0 && want && !strcmp(r.out, want), "exit %d\n%s%s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+	free(want);
+	free(exe);
+}
+END_TEST
+
+/* A DLL of ours beside the program: imports by name, by ordinal and
+ * through a forwarder, DllMain for process and thread attach and detach;
+ * a DLL's import persona lacks fails only when called, naming it. */
+START_TEST(own_dll_exports_and_dllmain)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	char *exe = fixture("usedll", ".exe");
+	char *want = read_file_str("tests/fixtures/windows/src/dll/usedll.expected");
+	char *argv[] = { "usedll", NULL }, *argv2[] = { "usedll", "missing", NULL };
+	unsetenv("PERSONA_WIN_PATH");
+	struct cmd_result r = run_win(exe, argv, environ);
+	ck_assert_msg(r.status == 0 && want && !strcmp(r.out, want), "exit %d\n%s%s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+	r = run_win(exe, argv2, environ);
+	ck_assert_int_eq(r.status, 126);
+	ck_assert_msg(strstr(r.err, "\"msvcrt.dll\"!\"wcscat\""), "%s", r.err);
+	ck_assert_msg(strstr(r.out, "main returns") == NULL, "%s", r.out);
+	cmd_result_free(&r);
+	free(want);
+	free(exe);
 }
 END_TEST
 
@@ -330,6 +435,10 @@ Suite *make_suite(void)
 	tcase_add_test(tc, threads_critical_section_semaphore);
 	tcase_add_test(tc, winpthreads_setjmp);
 	tcase_add_test(tc, cxx_exceptions_static);
+	tcase_add_test(tc, cxx_exceptions_real_dlls);
+	tcase_add_test(tc, zlib_real_dll);
+	tcase_add_test(tc, loadlibrary_real_dll);
+	tcase_add_test(tc, own_dll_exports_and_dllmain);
 	tcase_add_test(tc, faults_reach_signal_handlers);
 	tcase_add_test(tc, unhandled_access_violation);
 	tcase_add_test(tc, win32_files_and_listing);

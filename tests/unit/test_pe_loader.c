@@ -330,6 +330,190 @@ START_TEST(detect)
 }
 END_TEST
 
+/* An export directory at RVA 0x2100 (in .idata): ordinal base 5,
+ * "answer" (#5, the code at 0x1000) and "fwd_strlen" (#6, forwarded to
+ * msvcrt.strlen). */
+static void add_exports(void)
+{
+	put32(OFF_OH + 112 + 8 * IMAGE_DIRECTORY_ENTRY_EXPORT, 0x2100);
+	put32(OFF_OH + 112 + 8 * IMAGE_DIRECTORY_ENTRY_EXPORT + 4, 0x80);
+	size_t e = RVA_TO_IDATA(0x2100);
+	put32(e + 16, 5);         /* Base */
+	put32(e + 20, 2);         /* NumberOfFunctions */
+	put32(e + 24, 2);         /* NumberOfNames */
+	put32(e + 28, 0x2130);    /* AddressOfFunctions */
+	put32(e + 32, 0x2138);    /* AddressOfNames */
+	put32(e + 36, 0x2140);    /* AddressOfNameOrdinals */
+	put32(RVA_TO_IDATA(0x2130), 0x1000);
+	put32(RVA_TO_IDATA(0x2134), 0x2150);
+	put32(RVA_TO_IDATA(0x2138), 0x2160);
+	put32(RVA_TO_IDATA(0x213c), 0x2168);
+	put16(RVA_TO_IDATA(0x2140), 0);
+	put16(RVA_TO_IDATA(0x2142), 1);
+	strcpy((char *)img + RVA_TO_IDATA(0x2150), "msvcrt.strlen");
+	strcpy((char *)img + RVA_TO_IDATA(0x2160), "answer");
+	strcpy((char *)img + RVA_TO_IDATA(0x2168), "fwd_strlen");
+}
+
+static void *export_of(const char *name, unsigned ordinal, struct pe_module *mod, struct perr *err)
+{
+	struct pe_file pf;
+
+	memset(err, 0, sizeof *err);
+	ck_assert_msg(pe_parse(img, sizeof img, &pf, err) == 0, "%s", err->msg);
+	ck_assert_msg(pe_load(&pf, mod, err) == 0, "%s", err->msg);
+	return pe_module_export(mod, name, ordinal, 0, err);
+}
+
+START_TEST(exports_names_ordinals_forwarders)
+{
+	struct pe_module mod;
+	struct perr err;
+	void *strlen_addr = win_builtin_export(win_builtin_dll("msvcrt"), "strlen");
+
+	build_image();
+	add_exports();
+	ck_assert_ptr_eq(export_of("answer", 0, &mod, &err), mod.base + 0x1000);
+	ck_assert_ptr_eq(pe_module_export(&mod, NULL, 5, 0, &err), mod.base + 0x1000);
+	ck_assert_ptr_eq(pe_module_export(&mod, "fwd_strlen", 0, 0, &err), strlen_addr);
+	ck_assert_ptr_eq(pe_module_export(&mod, NULL, 6, 0, &err), strlen_addr);
+	ck_assert_ptr_null(pe_module_export(&mod, "Answer", 0, 0, &err));
+	ck_assert_msg(strstr(err.msg, "no such function"), "%s", err.msg);
+	ck_assert_ptr_null(pe_module_export(&mod, NULL, 4, 0, &err));
+	ck_assert_ptr_null(pe_module_export(&mod, NULL, 7, 0, &err));
+	/* the depth limit stops forwarder chains */
+	ck_assert_ptr_null(pe_module_export(&mod, "fwd_strlen", 0, PE_MAX_FORWARD_DEPTH, &err));
+	ck_assert_msg(strstr(err.msg, "forwarded more than"), "%s", err.msg);
+	pe_unload(&mod);
+
+	/* a forwarder that names no function, one to a missing DLL */
+	build_image();
+	add_exports();
+	strcpy((char *)img + RVA_TO_IDATA(0x2150), "nodot");
+	ck_assert_ptr_null(export_of("fwd_strlen", 0, &mod, &err));
+	ck_assert_msg(strstr(err.msg, "not DLL.Function"), "%s", err.msg);
+	pe_unload(&mod);
+	build_image();
+	add_exports();
+	strcpy((char *)img + RVA_TO_IDATA(0x2150), "nosuchdll.f");
+	unsetenv("PERSONA_WIN_PATH");
+	ck_assert_ptr_null(export_of("fwd_strlen", 0, &mod, &err));
+	ck_assert_msg(strstr(err.msg, "nosuchdll.dll") && strstr(err.msg, "no such DLL"), "%s", err.msg);
+	pe_unload(&mod);
+
+	/* tables outside the image */
+	build_image();
+	add_exports();
+	put32(RVA_TO_IDATA(0x2100) + 32, 0x3ffe);
+	ck_assert_ptr_null(export_of("answer", 0, &mod, &err));
+	ck_assert_msg(strstr(err.msg, "outside the image"), "%s", err.msg);
+	pe_unload(&mod);
+	build_image();
+	add_exports();
+	put32(RVA_TO_IDATA(0x2138), 0x7fffffff);
+	ck_assert_ptr_null(export_of("answer", 0, &mod, &err));
+	ck_assert_msg(strstr(err.msg, "outside the image"), "%s", err.msg);
+	pe_unload(&mod);
+	build_image();
+	add_exports();
+	put32(RVA_TO_IDATA(0x2130), 0x12345678);
+	ck_assert_ptr_null(export_of(NULL, 5, &mod, &err));
+	ck_assert_msg(strstr(err.msg, "outside the image"), "%s", err.msg);
+	pe_unload(&mod);
+}
+END_TEST
+
+/* Random bit flips in the export directory, its tables, names and
+ * forwarder: lookups fail or succeed, never crash, and what they return
+ * lies in the image or is a builtin's. */
+START_TEST(export_corruption_never_crashes)
+{
+	unsigned seed = 7;
+	void *strlen_addr = win_builtin_export(win_builtin_dll("msvcrt"), "strlen");
+	static const char *const names[] = { "answer", "fwd_strlen", "a", "zzz" };
+
+	unsetenv("PERSONA_WIN_PATH");
+	for (int round = 0; round < 20000; round++) {
+		build_image();
+		add_exports();
+		int flips = 1 + round % 4;
+		for (int k = 0; k < flips; k++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t off = RVA_TO_IDATA(0x2100) + (seed >> 8) % 0x80;
+			seed = seed * 1103515245u + 12345u;
+			img[off] ^= (uint8_t)(1u << ((seed >> 16) % 8));
+		}
+		struct pe_file pf;
+		struct pe_module mod;
+		struct perr err = { 0 };
+		if (pe_parse(img, sizeof img, &pf, &err) < 0 || pe_load(&pf, &mod, &err) < 0)
+			continue;
+		for (unsigned i = 0; i < 4 + 8; i++) {
+			uint8_t *p = i < 4 ? pe_module_export(&mod, names[i], 0, 0, &err)
+					   : pe_module_export(&mod, NULL, i - 4 + 3, 0, &err);
+			ck_assert(!p || p == strlen_addr || (p >= mod.base && p < mod.base + mod.size));
+		}
+		pe_unload(&mod);
+	}
+}
+END_TEST
+
+/* A real DLL from Debian's mingw-w64 found through PERSONA_WIN_PATH,
+ * loaded once, its exports by name and by ordinal. */
+START_TEST(real_dll_search_and_exports)
+{
+	const char *dir = "/usr/lib/gcc/x86_64-w64-mingw32/12-win32";
+	const struct win_dll *b;
+	struct pe_module *m, *again;
+	struct perr err = { 0 };
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/libgcc_s_seh-1.dll", dir);
+	if (access(path, R_OK) != 0)
+		SKIP_TEST("%s missing (apt-get install gcc-mingw-w64-x86-64-win32)", path);
+	unsetenv("PERSONA_WIN_PATH");
+	ck_assert_int_eq(pe_resolve_dll("libgcc_s_seh-1.dll", &b, &m, &err), -1);
+	ck_assert_int_eq(err.status, 126);
+	ck_assert_msg(strstr(err.msg, "no such DLL"), "%s", err.msg);
+	/* system DLLs are persona's own */
+	ck_assert_int_eq(pe_resolve_dll("KERNEL32.dll", &b, &m, &err), 0);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_null(m);
+
+	setenv("PERSONA_WIN_PATH", "/nonexistent:/usr/lib/gcc/x86_64-w64-mingw32/12-win32", 1);
+	ck_assert_msg(pe_resolve_dll("LIBGCC_S_SEH-1.DLL", &b, &m, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_null(b);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(m->is_dll);
+	ck_assert_str_eq(m->name, "libgcc_s_seh-1.dll");
+	ck_assert_msg(pe_resolve_dll("libgcc_s_seh-1", &b, &again, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_eq(again, m);
+	ck_assert_uint_eq(pe_dll_count(), 1);
+	ck_assert_ptr_eq(pe_dll_find("libgcc_s_seh-1.dll"), m);
+	ck_assert_ptr_eq(pe_dll_by_base(m->base), m);
+	void *p = pe_module_export(m, "_Unwind_Resume", 0, 0, &err);
+	ck_assert_msg(p, "%s", err.msg);
+	ck_assert_ptr_eq(pe_module_containing((uint64_t)p), m);
+	ck_assert_ptr_null(pe_module_export(m, "no_such_function", 0, 0, &err));
+
+	/* the same address through its ordinal: find it in the export table */
+	const IMAGE_DATA_DIRECTORY *d = &m->oh.DataDirectory[IMAGE_DIRECTORY_ENTRY_EXPORT];
+	IMAGE_EXPORT_DIRECTORY ed;
+	memcpy(&ed, m->base + d->VirtualAddress, sizeof ed);
+	bool found = false;
+	for (DWORD i = 0; i < ed.NumberOfFunctions && !found; i++) {
+		DWORD rva;
+		memcpy(&rva, m->base + ed.AddressOfFunctions + 4 * i, 4);
+		if (m->base + rva == p) {
+			ck_assert_ptr_eq(pe_module_export(m, NULL, ed.Base + i, 0, &err), p);
+			found = true;
+		}
+	}
+	ck_assert(found);
+	unsetenv("PERSONA_WIN_PATH");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("pe_loader");
@@ -344,6 +528,9 @@ Suite *make_suite(void)
 	tcase_add_test(tc, bad_imports);
 	tcase_add_test(tc, random_corruption_never_crashes);
 	tcase_add_test(tc, detect);
+	tcase_add_test(tc, exports_names_ordinals_forwarders);
+	tcase_add_test(tc, export_corruption_never_crashes);
+	tcase_add_test(tc, real_dll_search_and_exports);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -48,10 +48,7 @@ static bool on_stack(DWORD64 p, DWORD64 len)
 
 static const struct pe_module *module_of(DWORD64 pc)
 {
-	const struct pe_module *m = win_proc.image;
-	if (m && pc >= (DWORD64)m->base && pc < (DWORD64)m->base + m->size)
-		return m;
-	return NULL;
+	return pe_module_containing(pc);
 }
 
 RUNTIME_FUNCTION *WINAPI RtlLookupFunctionEntry(DWORD64 pc, DWORD64 *base, void *history)

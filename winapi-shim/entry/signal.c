@@ -67,11 +67,11 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
-	const struct pe_module *m = win_proc.image;
 	TEB *teb = NtCurrentTeb();
 	DWORD64 pc = (DWORD64)g[REG_RIP];
+	const struct pe_module *m = pe_module_containing(pc);
 
-	if (!m || !teb || pc < (DWORD64)m->base || pc >= (DWORD64)m->base + m->size) {
+	if (!m || !teb) {
 		default_action(sig); /* the instruction faults again, now fatally */
 		return;
 	}

@@ -2,6 +2,7 @@
  * functions (learn.microsoft.com: ExitProcess, GetCommandLineA,
  * GetModuleHandleW, GetProcAddress, GetEnvironmentVariableA,
  * QueryPerformanceCounter, GetSystemTimeAsFileTime). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ void WINAPI SetLastError(DWORD code)
 
 void WINAPI ExitProcess(unsigned code)
 {
+	win_dlls_detach();
 	win_exit_process(code);
 	__builtin_unreachable();
 }
@@ -85,11 +87,17 @@ HMODULE WINAPI GetModuleHandleA(LPCSTR name)
 	if (!name)
 		return win_proc.image ? win_proc.image->base : NULL;
 	const struct win_dll *d = win_builtin_dll(name);
-	if (!d) {
-		SetLastError(ERROR_MOD_NOT_FOUND);
-		return NULL;
-	}
-	return (HMODULE)d;
+	if (d)
+		return (HMODULE)d;
+	/* a path names the DLL by its file name */
+	const char *slash = strrchr(name, '\\'), *fslash = strrchr(name, '/');
+	if (fslash > slash)
+		slash = fslash;
+	struct pe_module *m = pe_dll_find(slash ? slash + 1 : name);
+	if (m)
+		return (HMODULE)m->base;
+	SetLastError(ERROR_MOD_NOT_FOUND);
+	return NULL;
 }
 
 HMODULE WINAPI GetModuleHandleW(LPCWSTR name)
@@ -104,12 +112,41 @@ HMODULE WINAPI GetModuleHandleW(LPCWSTR name)
 
 HMODULE WINAPI LoadLibraryA(LPCSTR name)
 {
-	return name ? GetModuleHandleA(name) : NULL;
+	if (!name) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	HMODULE h = GetModuleHandleA(name);
+	if (h)
+		return h;
+	const char *slash = strrchr(name, '\\'), *fslash = strrchr(name, '/');
+	if (fslash > slash)
+		slash = fslash;
+	const struct win_dll *b;
+	struct pe_module *m;
+	struct perr err = { 0 };
+	/* recursive: a DllMain may call LoadLibrary */
+	static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+	pthread_mutex_lock(&lock);
+	int r = pe_resolve_dll(slash ? slash + 1 : name, &b, &m, &err) < 0 || win_dlls_attach(&err) < 0 ? -1 : 0;
+	pthread_mutex_unlock(&lock);
+	if (r < 0) {
+		SetLastError(ERROR_MOD_NOT_FOUND);
+		return NULL;
+	}
+	return b ? (HMODULE)b : (HMODULE)m->base;
 }
 
 HMODULE WINAPI LoadLibraryW(LPCWSTR name)
 {
-	return name ? GetModuleHandleW(name) : NULL;
+	if (!name) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	char *u = win_utf8_dup(name);
+	HMODULE m = u ? LoadLibraryA(u) : NULL;
+	free(u);
+	return m;
 }
 
 BOOL WINAPI FreeLibrary(HMODULE m)
@@ -122,6 +159,15 @@ void *WINAPI GetProcAddress(HMODULE m, LPCSTR name)
 	/* names only: an ordinal is a pointer value below 64K */
 	if (is_builtin(m) && (uintptr_t)name >= 0x10000) {
 		void *p = win_builtin_export(m, name);
+		if (p)
+			return p;
+	}
+	const struct pe_module *dll = m ? pe_dll_by_base(m) : NULL;
+	if (!m || (win_proc.image && m == win_proc.image->base))
+		dll = win_proc.image;
+	if (dll) {
+		void *p = (uintptr_t)name < 0x10000 ? pe_module_export(dll, NULL, (unsigned)(uintptr_t)name, 0, NULL)
+						     : pe_module_export(dll, name, 0, 0, NULL);
 		if (p)
 			return p;
 	}

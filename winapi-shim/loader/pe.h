@@ -20,6 +20,8 @@
 #include "common/error.h"
 #include "winapi-shim/wintypes.h"
 
+struct win_dll;
+
 #define IMAGE_DOS_SIGNATURE 0x5A4D      /* "MZ" */
 #define IMAGE_NT_SIGNATURE 0x00004550   /* "PE\0\0" */
 #define IMAGE_FILE_MACHINE_AMD64 0x8664
@@ -120,6 +122,13 @@ typedef struct _IMAGE_IMPORT_DESCRIPTOR {
 	DWORD FirstThunk;            /* RVA of the import address table */
 } IMAGE_IMPORT_DESCRIPTOR;
 
+typedef struct _IMAGE_EXPORT_DIRECTORY {
+	DWORD Characteristics, TimeDateStamp;
+	WORD MajorVersion, MinorVersion;
+	DWORD Name, Base, NumberOfFunctions, NumberOfNames;
+	DWORD AddressOfFunctions, AddressOfNames, AddressOfNameOrdinals;
+} IMAGE_EXPORT_DIRECTORY;
+
 typedef struct _IMAGE_BASE_RELOCATION {
 	DWORD VirtualAddress;
 	DWORD SizeOfBlock;
@@ -135,6 +144,7 @@ _Static_assert(sizeof(IMAGE_DOS_HEADER) == 64, "IMAGE_DOS_HEADER");
 _Static_assert(sizeof(IMAGE_OPTIONAL_HEADER64) == 240, "IMAGE_OPTIONAL_HEADER64");
 _Static_assert(sizeof(IMAGE_SECTION_HEADER) == 40, "IMAGE_SECTION_HEADER");
 _Static_assert(sizeof(IMAGE_TLS_DIRECTORY64) == 40, "IMAGE_TLS_DIRECTORY64");
+_Static_assert(sizeof(IMAGE_EXPORT_DIRECTORY) == 40, "IMAGE_EXPORT_DIRECTORY");
 
 /* Limits persona puts on images (far above what compilers produce). */
 #define PE_MAX_FILE_SIZE (1ULL << 30)
@@ -174,7 +184,48 @@ struct pe_module {
 	void *entry;                /* AddressOfEntryPoint, or NULL */
 	bool has_tls;
 	IMAGE_TLS_DIRECTORY64 tls;  /* checked against the image */
+	unsigned tls_index;         /* its slot in ThreadLocalStoragePointer (the exe: 0) */
+	bool is_dll;                /* IMAGE_FILE_DLL */
+	bool attached;              /* DllMain(DLL_PROCESS_ATTACH) has run */
+	char name[64];              /* a loaded DLL's file name, as found */
 };
+
+/* ---- real PE DLLs (winapi-shim/loader/pe_modules.c) ---- */
+
+#define PE_MAX_DLLS 64
+#define PE_MAX_FORWARD_DEPTH 8
+
+/* The folder of the program (the first place DLLs are searched), from
+ * its path; and the executable's module (for pe_module_containing). */
+void pe_set_app_dir(const char *exe_path);
+void pe_set_main(const struct pe_module *mod);
+
+/* Find the DLL an import names.  Persona's builtin system DLLs
+ * (kernel32, msvcrt, ntdll) win: real Windows system DLLs are never
+ * available.  Other names are searched in the program's folder, then in
+ * each folder of PERSONA_WIN_PATH (colon-separated Linux folders), an
+ * exact name first, then one differing in case.  A real DLL is loaded
+ * once (relocated, its imports bound, recursively); it is registered in
+ * load order, dependencies first, and not yet attached (pe_dlls_attach).
+ * Returns 0 with *builtin or *mod set, or -1 with `err` (status 126):
+ * "persona has no such DLL" when found nowhere. */
+int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_module **mod, struct perr *err);
+
+/* The export `name` (or, when name is NULL, ordinal `ordinal`) of a real
+ * module, forwarders ("DLL.Func", "DLL.#7") followed up to
+ * PE_MAX_FORWARD_DEPTH times.  NULL when absent (err says why). */
+void *pe_module_export(const struct pe_module *mod, const char *name, unsigned ordinal, int depth,
+		       struct perr *err);
+
+/* Loaded real DLLs, in load (= initialisation) order. */
+unsigned pe_dll_count(void);
+struct pe_module *pe_dll_at(unsigned i);
+/* A loaded real DLL by file name (case-insensitive, ".dll" optional), or
+ * by its base address (HMODULE); NULL if none. */
+struct pe_module *pe_dll_find(const char *name);
+struct pe_module *pe_dll_by_base(const void *base);
+/* The executable or the DLL whose image contains `addr`, or NULL. */
+const struct pe_module *pe_module_containing(uint64_t addr);
 
 /* Map a parsed file: reserve SizeOfImage at the preferred ImageBase (or
  * anywhere, then apply base relocations), copy headers and sections,

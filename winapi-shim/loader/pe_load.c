@@ -132,14 +132,58 @@ static int apply_relocations(struct pe_module *mod, struct perr *err)
 	return 0;
 }
 
+/* An import a loaded DLL makes that no builtin has: bound to a stub that
+ * says so when called (DLLs import much they never call), instead of
+ * failing the load as Windows would. */
+static void WINAPI missing_import_called(const char *what)
+{
+	fflush(NULL);
+	fprintf(stderr, "persona: %s: called, but persona does not implement it\n", what);
+	_exit(126);
+}
+
+static void *missing_import_stub(const char *dll, const char *fn)
+{
+	static uint8_t *page;
+	static size_t used;
+	char *what = NULL;
+
+	if (asprintf(&what, "import \"%s\"!\"%s\"", dll, fn) < 0)
+		return NULL;
+	if (!page || used + 32 > PE_PAGE) {
+		page = mmap(NULL, PE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED) {
+			page = NULL;
+			free(what);
+			return NULL;
+		}
+		used = 0;
+	} else if (mprotect(page, PE_PAGE, PROT_READ | PROT_WRITE) < 0) {
+		free(what);
+		return NULL;
+	}
+	/* movabs $what, %rcx; movabs $missing_import_called, %rax; jmp *%rax */
+	uint8_t *p = page + used;
+	uint64_t a = (uint64_t)(uintptr_t)what, f = (uint64_t)(uintptr_t)missing_import_called;
+	p[0] = 0x48, p[1] = 0xb9;
+	memcpy(p + 2, &a, 8);
+	p[10] = 0x48, p[11] = 0xb8;
+	memcpy(p + 12, &f, 8);
+	p[20] = 0xff, p[21] = 0xe0;
+	used += 32;
+	mprotect(page, PE_PAGE, PROT_READ | PROT_EXEC);
+	return p;
+}
+
 static int bind_one_dll(struct pe_module *mod, const IMAGE_IMPORT_DESCRIPTOR *imp, struct perr *err)
 {
 	const char *dllname = image_str(mod, imp->Name);
 	if (!dllname)
 		return bad(err, "import descriptor: DLL name RVA 0x%x lies outside the image", imp->Name);
-	const struct win_dll *dll = win_builtin_dll(dllname);
-	if (!dll)
-		return bad(err, "import \"%s\": persona has no such DLL", dllname);
+	const struct win_dll *dll;
+	struct pe_module *real;
+	if (pe_resolve_dll(dllname, &dll, &real, err) < 0)
+		return -1;
 
 	uint64_t ilt = imp->OriginalFirstThunk ? imp->OriginalFirstThunk : imp->FirstThunk;
 	uint64_t iat = imp->FirstThunk;
@@ -154,9 +198,16 @@ static int bind_one_dll(struct pe_module *mod, const IMAGE_IMPORT_DESCRIPTOR *im
 		memcpy(&thunk, lp, 8);
 		if (thunk == 0)
 			break;
-		if (thunk & IMAGE_ORDINAL_FLAG64)
-			return bad(err, "import \"%s\"!#%u: persona's %s exports nothing by ordinal",
-				   dllname, (unsigned)(thunk & 0xffff), dll->name);
+		if (thunk & IMAGE_ORDINAL_FLAG64) {
+			if (!real)
+				return bad(err, "import \"%s\"!#%u: persona's %s exports nothing by ordinal",
+					   dllname, (unsigned)(thunk & 0xffff), dll->name);
+			addr = pe_module_export(real, NULL, (unsigned)(thunk & 0xffff), 0, err);
+			if (!addr)
+				return perr_prefix(err, "import \"%s\"!#%u", dllname, (unsigned)(thunk & 0xffff));
+			memcpy(ap, &addr, 8);
+			continue;
+		}
 		if (thunk >> 31)
 			return bad(err, "import \"%s\": hint/name RVA 0x%llx is out of range",
 				   dllname, (unsigned long long)thunk);
@@ -164,10 +215,18 @@ static int bind_one_dll(struct pe_module *mod, const IMAGE_IMPORT_DESCRIPTOR *im
 		if (!fn)
 			return bad(err, "import \"%s\": function name at RVA 0x%llx lies outside the image",
 				   dllname, (unsigned long long)thunk);
-		addr = win_builtin_export(dll, fn);
-		if (!addr)
-			return bad(err, "import \"%s\"!\"%s\": no such function in persona's %s",
-				   dllname, fn, dll->name);
+		if (real) {
+			addr = pe_module_export(real, fn, 0, 0, err);
+			if (!addr)
+				return perr_prefix(err, "import \"%s\"!\"%s\"", dllname, fn);
+		} else {
+			addr = win_builtin_export(dll, fn);
+			if (!addr && mod->is_dll)
+				addr = missing_import_stub(dllname, fn);
+			if (!addr)
+				return bad(err, "import \"%s\"!\"%s\": no such function in persona's %s",
+					   dllname, fn, dll->name);
+		}
 		memcpy(ap, &addr, 8);
 	}
 	return 0;
@@ -258,6 +317,7 @@ int pe_load(const struct pe_file *pf, struct pe_module *mod, struct perr *err)
 	memset(mod, 0, sizeof *mod);
 	mod->oh = *oh;
 	mod->nsections = pf->fh.NumberOfSections;
+	mod->is_dll = pf->fh.Characteristics & IMAGE_FILE_DLL;
 	memcpy(mod->sections, pf->sections, mod->nsections * sizeof(IMAGE_SECTION_HEADER));
 
 	void *base = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);

@@ -150,6 +150,7 @@ void CDECL msvcrt__c_exit(void)
 __attribute__((noreturn)) void CDECL msvcrt_exit(int code)
 {
 	msvcrt_run_onexit();
+	win_dlls_detach();
 	win_exit_process((unsigned)code);
 	__builtin_unreachable();
 }
