@@ -452,6 +452,22 @@ static int mask_paths(const json_t *spec, struct perr *err)
 	return 0;
 }
 
+/* "/a:/b:/c": absolute, non-empty, no ',' (the mount option separator). */
+static bool valid_lowerdirs(const char *s)
+{
+	if (strchr(s, ','))
+		return false;
+	for (const char *p = s; *p;) {
+		const char *end = strchrnul(p, ':');
+		if (*p != '/' || end == p + 1)
+			return false;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return false;
+	}
+	return *s != '\0';
+}
+
 static int mount_root(const json_t *spec, const char *bundle, bool overlay, char *merged, size_t len,
 		      struct perr *err)
 {
@@ -471,8 +487,16 @@ static int mount_root(const json_t *spec, const char *bundle, bool overlay, char
 			return perr_set(err, errno, "root \"%s\"", lower);
 		return 0;
 	}
-	if (strchr(lower, ',') || strchr(lower, ':'))
+	/* An image: its layers, top first, as overlayfs's lowerdir list. */
+	const char *layers = json_str(json_object_get(spec, "annotations"), "io.persona.rootfs.lowerdirs");
+	if (layers) {
+		if (!valid_lowerdirs(layers) || strlen(layers) >= sizeof(lower))
+			return perr_set(err, 0, "annotation io.persona.rootfs.lowerdirs \"%.200s\": not a list of "
+					"absolute paths that fits a mount", layers);
+		snprintf(lower, sizeof(lower), "%s", layers);
+	} else if (strchr(lower, ',') || strchr(lower, ':')) {
 		return perr_set(err, 0, "root \"%s\": a path with ',' or ':' cannot be an overlay layer", lower);
+	}
 	char data[3 * PATH_MAX + 64];
 	snprintf(merged, len, "%s/rootfs.merged", bundle);
 	snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, bundle, bundle);

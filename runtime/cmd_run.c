@@ -22,9 +22,10 @@
 static const char run_usage[] =
 	"Usage: persona run [OPTIONS] IMAGE|ROOTFS-DIR [COMMAND [ARG...]]\n"
 	"\n"
-	"Run a command in a new container.  IMAGE is \"busybox\" (made from the\n"
-	"host's busybox-static on first use); ROOTFS-DIR is any directory holding\n"
-	"a root filesystem, used read-only under an overlay.\n"
+	"Run a command in a new container.  IMAGE is an image in the store (see\n"
+	"persona load, pull; $PERSONA_STORE moves the store) or \"busybox\" (made\n"
+	"from the host's busybox-static on first use); ROOTFS-DIR is any directory\n"
+	"holding a root filesystem.  Either is used read-only under an overlay.\n"
 	"\n"
 	"   or: persona run [--trace] PROGRAM [ARG...]\n"
 	"\n"
@@ -87,6 +88,8 @@ static void strv_free(struct strv *s)
 
 static void free_opts(struct run_opts *o)
 {
+	free((char *)o->lowerdirs);
+	o->lowerdirs = NULL;
 	strv_free(&o->env);
 	strv_free(&o->env_files);
 	strv_free(&o->volumes);
@@ -235,6 +238,65 @@ static void command_string(const json_t *spec, char *buf, size_t len)
 	}
 }
 
+/* An image from the store: `persona-image prepare REF` unpacks its layers
+ * when needed and tells them and the image's config (the helper keeps
+ * libcurl, libarchive and libcrypto out of this process).  Fills
+ * o->lowerdirs, o->image_config and `rootfs` (the layer whose /etc/passwd
+ * the container sees, for -u NAME).  0, or the exit status to return. */
+static int prepare_image(struct run_opts *o, char *rootfs, size_t len, json_t **image)
+{
+	char helper[PATH_MAX + 32];
+	int p[2], st;
+	pid_t pid;
+	json_error_t je;
+	json_t *layers;
+	size_t i, total = 0;
+	char *joined, *q;
+
+	if (image_helper_path(helper, sizeof(helper)) < 0) {
+		fprintf(stderr, "persona: image \"%s\": the image helper persona-image is missing\n", o->image);
+		return 125;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return perror("persona: pipe"), 125;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl(helper, "persona-image", "prepare", o->image, (char *)NULL);
+		_exit(125);
+	}
+	close(p[1]);
+	FILE *f = fdopen(p[0], "r");
+	*image = f ? json_loadf(f, 0, &je) : NULL;
+	if (f)
+		fclose(f);
+	else
+		close(p[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		json_decref(*image);
+		*image = NULL;
+		return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 125;
+	}
+	layers = json_object_get(*image, "lowerdirs");
+	if (!json_array_size(layers)) {
+		fprintf(stderr, "persona: image \"%s\": has no layers to run\n", o->image);
+		return 125;
+	}
+	json_t *l;
+	json_array_foreach(layers, i, l)
+		total += strlen(json_string_value(l) ?: "") + 1;
+	joined = q = malloc(total + 1);
+	if (!joined)
+		return 125;
+	json_array_foreach(layers, i, l)
+		q += sprintf(q, "%s%s", i ? ":" : "", json_string_value(l) ?: "");
+	o->lowerdirs = joined;
+	o->image_config = json_object_get(*image, "config");
+	snprintf(rootfs, len, "%s", json_str(*image, "passwd_layer") ?: json_string_value(json_array_get(layers, 0)));
+	return 0;
+}
+
 /* Create, start and wait, as the container's parent.  `report` (-d): a
  * pipe to the waiting `persona run` for the outcome of create and start. */
 static int run_container(struct state *st, json_t *spec, const struct run_opts *o, int report)
@@ -363,7 +425,7 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = { 0 };
 	struct state st = { 0 };
 	struct perr err = { 0 };
-	_cleanup_json_ json_t *spec = NULL;
+	_cleanup_json_ json_t *spec = NULL, *image = NULL;
 	char rootfs[PATH_MAX], path[PATH_MAX];
 	struct stat sb;
 	int r;
@@ -406,9 +468,11 @@ int cmd_run(int argc, char **argv)
 		perr_set(&err, stat(o.image, &sb) < 0 ? errno : ENOTDIR, "root filesystem \"%s\"", o.image);
 		goto fail;
 	} else {
-		perr_set(&err, 0, "image \"%s\": not found (only \"busybox\" and root filesystem directories "
-			 "are supported so far)", o.image);
-		goto fail;
+		r = prepare_image(&o, rootfs, sizeof(rootfs), &image);
+		if (r) {
+			free_opts(&o);
+			return r;
+		}
 	}
 	o.rootfs = rootfs;
 	state_new_id(st.id);

@@ -39,6 +39,11 @@ extern int persona_argc;
 #include <stdbool.h>
 int foreign_run(const char *path, int argc, char **argv, bool trace);
 
+/* The persona-image helper's path: next to this binary (the build tree),
+ * else ../libexec/persona/ (make install).  -1 when neither exists. */
+#include <stddef.h>
+int image_helper_path(char *out, size_t len);
+
 /* Print usage for a sub-command to stdout. */
 void usage_print(const char *text);
 

@@ -37,6 +37,7 @@ struct container {
  * has no field for. */
 #define ANNOT_OVERLAY "io.persona.rootfs.overlay"   /* "true": root.path is a lower layer */
 #define ANNOT_INIT "io.persona.init"                /* "true": --init */
+#define ANNOT_LOWERDIRS "io.persona.rootfs.lowerdirs" /* an image's layers, top first, ':'-joined */
 
 /* Signals persona forwards to the workload (docker's sig-proxy set). */
 extern const int forwarded_signals[];

@@ -4,16 +4,56 @@
  * to load; kept out of the persona binary, they cost nothing to a
  * container start.  Invoked as `persona-image COMMAND [ARGS]`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
+#include "images/image.h"
 #include "runtime/commands.h"
+
+/* `persona-image prepare REF`: for `persona run IMAGE`, the image's layers
+ * (unpacked when not yet cached) and configuration, as one JSON object on
+ * standard output: {"lowerdirs": [top first], "passwd_layer": DIR of the
+ * layer whose etc/passwd the container sees (or null), "config": {...}}.
+ * The store is $PERSONA_STORE or the default. */
+static int cmd_prepare(int argc, char **argv)
+{
+	struct perr err = { 0 };
+	char **lowers = NULL;
+	size_t n = 0;
+	json_t *config = NULL, *out, *arr;
+	int passwd;
+
+	if (argc != 2) {
+		fprintf(stderr, "persona-image: prepare takes one image reference\n");
+		return 125;
+	}
+	if (images_prepare_rootfs(argv[1], NULL, &lowers, &n, &config, &err) < 0) {
+		perr_print(&err);
+		return perr_exit_status(&err);
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(lowers[i]));
+	passwd = images_layer_with(lowers, n, "etc/passwd");
+	out = json_pack("{s:o, s:s?, s:o}", "lowerdirs", arr, "passwd_layer", passwd >= 0 ? lowers[passwd] : NULL,
+			"config", config);
+	char *text = json_dumps(out, JSON_COMPACT);
+	puts(text ? text : "{}");
+	free(text);
+	json_decref(out);
+	for (size_t i = 0; i < n; i++)
+		free(lowers[i]);
+	free(lowers);
+	return 0;
+}
 
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
 	{ "pull", cmd_pull }, { "load", cmd_load }, { "import", cmd_import },
-	{ "images", cmd_images }, { "tag", cmd_tag }, { "rmi", cmd_rmi },
+	{ "images", cmd_images }, { "tag", cmd_tag }, { "rmi", cmd_rmi }, { "prepare", cmd_prepare },
 };
 
 int main(int argc, char **argv)

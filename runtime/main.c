@@ -54,27 +54,18 @@ int persona_argc;
 
 static const char *const image_commands[] = { "pull", "load", "import", "images", "tag", "rmi", NULL };
 
-/* Execute the persona-image helper for an image command: next to this
- * binary (the build tree), else in ../libexec/persona (make install). */
+/* Execute the persona-image helper for an image command. */
 static int run_image_helper(char **argv)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
+	char path[PATH_MAX + 32];
 
-	if (n <= 0) {
-		perror("persona: /proc/self/exe");
+	if (image_helper_path(path, sizeof(path)) < 0) {
+		fprintf(stderr, "persona: the image commands' helper persona-image is missing; reinstall persona\n");
 		return 125;
 	}
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	*slash = '\0';
-	snprintf(path, sizeof(path), "%s/persona-image", self);
-	if (access(path, X_OK) != 0)
-		snprintf(path, sizeof(path), "%s/../libexec/persona/persona-image", self);
 	argv[-1] = path;
 	execv(path, argv - 1);
-	fprintf(stderr, "persona: %s: %s (the image commands' helper; reinstall persona)\n", path, strerror(errno));
+	fprintf(stderr, "persona: %s: %s\n", path, strerror(errno));
 	return 125;
 }
 

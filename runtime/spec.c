@@ -230,6 +230,10 @@ static json_t *build_env(const struct run_opts *o, const char *hostname, const c
 	json_array_append_new(env, json_string(buf));
 	if (o->tty)
 		json_array_append_new(env, json_string("TERM=xterm"));
+	/* the image's Env, then --env-file and -e over it, as docker */
+	json_array_foreach(json_object_get(o->image_config, "Env"), i, e)
+		if (json_is_string(e) && strchr(json_string_value(e), '='))
+			env_set(env, json_string_value(e));
 	for (i = 0; i < o->env_files.n; i++)
 		if (read_env_file(extra, o->env_files.v[i], err) < 0)
 			goto fail;
@@ -312,6 +316,31 @@ static int build_resources(const struct run_opts *o, json_t *res, struct perr *e
 	return 0;
 }
 
+/* docker's rule: Entrypoint, then the command given or else the image's
+ * Cmd; without an image config, the command or the default. */
+static json_t *image_args(const struct run_opts *o)
+{
+	json_t *args, *cmd = json_object_get(o->image_config, "Cmd");
+	size_t i;
+	json_t *v;
+
+	if (!o->image_config)
+		return strv_json(o->args && o->args[0] ? o->args : o->default_args);
+	args = json_array();
+	json_array_foreach(json_object_get(o->image_config, "Entrypoint"), i, v)
+		if (json_is_string(v))
+			json_array_append(args, v);
+	if (o->args && o->args[0]) {
+		for (const char *const *a = o->args; *a; a++)
+			json_array_append_new(args, json_string(*a));
+	} else {
+		json_array_foreach(cmd, i, v)
+			if (json_is_string(v))
+				json_array_append(args, v);
+	}
+	return args;
+}
+
 static json_t *build_process(const struct run_opts *o, const char *hostname, struct perr *err)
 {
 	_cleanup_close_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -324,7 +353,11 @@ static json_t *build_process(const struct run_opts *o, const char *hostname, str
 		json_decref(rl);
 		return perr_set(err, errno, "root filesystem \"%s\"", o->rootfs), NULL;
 	}
-	if (user_resolve(rootfd, o->user, &ids, err) < 0)
+	const char *user = o->user ? o->user : json_str(o->image_config, "User");
+	const char *workdir = o->workdir ? o->workdir : json_str(o->image_config, "WorkingDir");
+	if (workdir && !*workdir)
+		workdir = NULL;
+	if (user_resolve(rootfd, user, &ids, err) < 0)
 		goto fail;
 	if (caps_compute(o->cap_add.v, o->cap_add.n, o->cap_drop.v, o->cap_drop.n, o->privileged, &caps, &ncaps,
 			 err) < 0)
@@ -340,7 +373,7 @@ static json_t *build_process(const struct run_opts *o, const char *hostname, str
 		}
 		json_array_append_new(rl, r);
 	}
-	args = strv_json(o->args && o->args[0] ? o->args : o->default_args);
+	args = image_args(o);
 	if (json_array_size(args) == 0) {
 		json_decref(args);
 		json_decref(env);
@@ -353,14 +386,15 @@ static json_t *build_process(const struct run_opts *o, const char *hostname, str
 		json_array_append_new(gids, json_integer(ids.groups[i]));
 	proc = json_pack("{s:b, s:{s:I, s:I, s:o}, s:o, s:o, s:s, s:o, s:o, s:b}", "terminal", o->tty, "user", "uid",
 			 (json_int_t)ids.uid, "gid", (json_int_t)ids.gid, "additionalGids", gids, "args", args, "env",
-			 env, "cwd", o->workdir ? o->workdir : "/", "capabilities",
+			 env, "cwd", workdir ? workdir : "/", "capabilities",
 			 caps_oci_object(caps, ncaps, ids.uid), "rlimits", rl, "noNewPrivileges",
 			 o->no_new_privs != 0);
 	rl = NULL;
-	if (o->workdir && o->workdir[0] != '/') {
+	if (workdir && workdir[0] != '/') {
 		json_decref(proc);
 		proc = NULL;
-		perr_set(err, 0, "--workdir \"%s\": must be an absolute path", o->workdir);
+		perr_set(err, 0, "%s \"%s\": must be an absolute path", o->workdir ? "--workdir" : "image WorkingDir",
+			 workdir);
 	}
 fail:
 	user_ids_free(&ids);
@@ -412,6 +446,12 @@ json_t *spec_from_run(const struct run_opts *o, const char *id, struct perr *err
 			 o->init ? "true" : "false");
 	if (!spec)
 		return perr_set(err, ENOMEM, "spec"), NULL;
+	if (o->lowerdirs)
+		json_object_set_new(json_object_get(spec, "annotations"), ANNOT_LOWERDIRS, json_string(o->lowerdirs));
+	const char *stopsig = json_str(o->image_config, "StopSignal");
+	if (stopsig)
+		json_object_set_new(json_object_get(spec, "annotations"), "org.opencontainers.image.stopSignal",
+				    json_string(stopsig));
 	if (!o->privileged && (!o->seccomp || strcmp(o->seccomp, "unconfined"))) {
 		const json_t *capobj = json_object_get(process, "capabilities");
 		const char **bnd;

@@ -29,6 +29,9 @@ struct run_opts {
 	const char *rootfs;         /* the directory to use as the lower layer */
 	const char *const *args;    /* the command, NULL-terminated; may be empty */
 	const char *const *default_args;   /* the image's command when none is given */
+	/* An image from the store (persona-image prepare): */
+	const json_t *image_config; /* its config object: Entrypoint, Cmd, Env, WorkingDir, User, StopSignal */
+	const char *lowerdirs;      /* its layers, top first, ':'-joined (overlay lowerdir) */
 };
 
 /* Check every value in `o` and build the spec; `id` names the container

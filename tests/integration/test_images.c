@@ -140,6 +140,43 @@ START_TEST(cli_load_images_tag_rmi)
 }
 END_TEST
 
+/* persona run IMAGE: the layers from the store, stacked by persona, the
+ * image's Env and Cmd taken, the store and layer cache unchanged. */
+START_TEST(run_image_from_store)
+{
+	char file[8192];
+
+	if (!cli_registered())
+		SKIP_TEST("persona load is not registered in this binary yet");
+	if (!fixtures())
+		SKIP_TEST("umoci, skopeo or busybox missing");
+	setenv("PERSONA_STORE", store, 1);
+	snprintf(file, sizeof(file), "%s/bb.oci.tar", fx);
+	struct cmd_result r = P("load", "-i", file);
+	ck_assert_status(r, 0);
+	cmd_result_free(&r);
+	r = P("run", "--rm", "bbtest:v1", "sh", "-c", "cat /etc/hello; ls /opt; test -e /etc/motd || echo motd-gone; "
+							"echo $PATH");
+	ck_assert_status(r, 0);
+	ck_assert_str_eq(r.out, "hello from layer 2\nnew\nmotd-gone\n/bin:/usr/bin\n");
+	cmd_result_free(&r);
+	/* no command: the image's Cmd (sh, reading the empty standard input) */
+	r = P("run", "--rm", "bbtest:v1");
+	ck_assert_status(r, 0);
+	cmd_result_free(&r);
+	/* -e over the image's Env */
+	r = P("run", "--rm", "-e", "PATH=/bin", "bbtest:v1", "sh", "-c", "echo $PATH");
+	ck_assert_str_eq(r.out, "/bin\n");
+	cmd_result_free(&r);
+	r = P("run", "--rm", "nothere:v9", "true");
+	ck_assert_status(r, 125);
+	ck_assert_err_has(r, "nothere:v9");
+	ck_assert_one_message(r);
+	cmd_result_free(&r);
+	assert_no_leftovers();
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("integration: images");
@@ -151,6 +188,7 @@ Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, run_on_loaded_layers);
 	tcase_add_test(tc, cli_load_images_tag_rmi);
+	tcase_add_test(tc, run_image_from_store);
 	suite_add_tcase(s, tc);
 	return s;
 }
