@@ -12,6 +12,7 @@ int cmd_logs(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
+int cmd_binfmt(int argc, char **argv);
 
 /* The image commands, in the persona-image helper (runtime/cmd_image.c). */
 int cmd_pull(int argc, char **argv);

@@ -24,8 +24,6 @@ int foreign_run(const char *path, int argc, char **argv, bool trace)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct perr err = { 0 };
-	char self[PATH_MAX];
-	ssize_t n;
 	int kind;
 
 	if (fd < 0) {
@@ -54,15 +52,13 @@ int foreign_run(const char *path, int argc, char **argv, bool trace)
 			"program\n", path);
 		return 126;
 	}
-	/* A FreeBSD program that executes another one comes back through us. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		static char *const prefix[] = { "run", "--", NULL };
-		self[n] = '\0';
-		if (xlat_set_exec_helper(self, prefix, &err) < 0) {
-			perr_print(&err);
-			return perr_exit_status(&err);
-		}
+	/* A FreeBSD program that executes another one comes back through us:
+	 * through /proc/self/exe, which works inside a container too (as a
+	 * binfmt_misc interpreter, persona's own path is the host's). */
+	static char *const prefix[] = { "run", "--", NULL };
+	if (xlat_set_exec_helper("/proc/self/exe", prefix, &err) < 0) {
+		perr_print(&err);
+		return perr_exit_status(&err);
 	}
 	if (trace)
 		setenv("PERSONA_XLAT_TRACE", "1", 0);

@@ -28,6 +28,7 @@ static const char usage[] =
 	"  logs     Show the output of a detached container\n"
 	"  inspect  Show a container's state and spec as JSON\n"
 	"  spec     Write a default OCI config.json\n"
+	"  binfmt   Register FreeBSD programs with binfmt_misc (install, uninstall, status)\n"
 	"  pull     Pull an image from a registry\n"
 	"  load     Load an image from an oci-archive or docker-archive tarball\n"
 	"  import   Make a one-layer image from a root filesystem tarball\n"
@@ -46,7 +47,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run },   { "exec", cmd_exec },     { "ps", cmd_ps },       { "stop", cmd_stop },
 	{ "kill", cmd_kill }, { "rm", cmd_rm },         { "logs", cmd_logs },   { "inspect", cmd_inspect },
-	{ "spec", cmd_spec },
+	{ "spec", cmd_spec }, { "binfmt", cmd_binfmt },
 };
 
 char **persona_argv;
@@ -88,8 +89,8 @@ int main(int argc, char **argv)
 	persona_argc = argc;
 	/* binfmt_misc runs a registered foreign program as `persona PATH ARGS`
 	 * (the F flag: the interpreter is opened at registration, so this
-	 * works inside containers too). */
-	if (argc >= 2 && argv[1][0] == '/') {
+	 * works inside containers too); the path is as given to execve. */
+	if (argc >= 2 && strchr(argv[1], '/')) {
 		struct stat sb;
 		if (stat(argv[1], &sb) == 0 && S_ISREG(sb.st_mode))
 			return foreign_run(argv[1], argc - 1, argv + 1, false);
