@@ -637,3 +637,4 @@ void write_file_str(const char *path, const char *text)
 	fputs(text, f);
 	fclose(f);
 }
+

@@ -55,6 +55,34 @@ char *read_file_str(const char *path);
 
 Suite *make_suite(void);
 
+/* Suites that run a FreeBSD program in-process: under AddressSanitizer
+ * the sanitizer's runtime makes system calls from outside persona's code,
+ * which the syscall trap then takes for the guest's.  Such a file puts
+ * PERSONA_ASAN_SKIP_TEST before make_suite() and
+ * PERSONA_ASAN_SKIP_SUITE("name") first in it: under ASan the suite is one
+ * test that skips, saying why; otherwise both are empty. */
+#ifdef __SANITIZE_ADDRESS__
+#define PERSONA_ASAN_SKIP_TEST                                                                           \
+	START_TEST(asan_skip)                                                                           \
+	{                                                                                               \
+		SKIP_TEST("FreeBSD programs run in-process under a syscall trap, and AddressSanitizer's " \
+			  "runtime makes system calls from outside persona's code, which the trap would "  \
+			  "take for the program's: this suite runs in the plain build only");             \
+	}                                                                                               \
+	END_TEST
+#define PERSONA_ASAN_SKIP_SUITE(name)                                   \
+	do {                                                            \
+		Suite *s_ = suite_create(name);                         \
+		TCase *t_ = tcase_create("asan");                       \
+		tcase_add_test(t_, asan_skip);                          \
+		suite_add_tcase(s_, t_);                                \
+		return s_;                                              \
+	} while (0)
+#else
+#define PERSONA_ASAN_SKIP_TEST
+#define PERSONA_ASAN_SKIP_SUITE(name) do { } while (0)
+#endif
+
 /* ---- Additions for the integration suites ---- */
 
 #include <stdbool.h>

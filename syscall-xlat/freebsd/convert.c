@@ -147,7 +147,7 @@ int bsd_to_linux_at_flags(int b)
 #define B_MAP_NOCORE 0x20000
 #define B_MAP_PREFAULT_READ 0x40000
 #define B_MAP_32BIT 0x80000
-#define B_MAP_ALIGNMENT_MASK (0xff << 24)
+#define B_MAP_ALIGNMENT_MASK ((int)(0xffu << 24))
 
 int bsd_to_linux_mmap_flags(int b)
 {

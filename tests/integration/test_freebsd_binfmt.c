@@ -358,8 +358,11 @@ START_TEST(dynamic_interpreter_warns)
 }
 END_TEST
 
+PERSONA_ASAN_SKIP_TEST
+
 Suite *make_suite(void)
 {
+	PERSONA_ASAN_SKIP_SUITE("freebsd (skipped under ASan)");
 	Suite *s = suite_create("freebsd_binfmt");
 	test_private_root("freebsd_binfmt");
 	TCase *tc = integ_tcase("binfmt", 600);

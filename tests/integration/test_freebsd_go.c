@@ -225,8 +225,11 @@ START_TEST(trace)
 }
 END_TEST
 
+PERSONA_ASAN_SKIP_TEST
+
 Suite *make_suite(void)
 {
+	PERSONA_ASAN_SKIP_SUITE("freebsd (skipped under ASan)");
 	Suite *s = suite_create("freebsd_go");
 	TCase *tc = tcase_create("go");
 	tcase_set_timeout(tc, 900);

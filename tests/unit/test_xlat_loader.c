@@ -274,8 +274,11 @@ START_TEST(trap_cost)
 }
 END_TEST
 
+PERSONA_ASAN_SKIP_TEST
+
 Suite *make_suite(void)
 {
+	PERSONA_ASAN_SKIP_SUITE("freebsd (skipped under ASan)");
 	Suite *s = suite_create("xlat_loader");
 	TCase *tc = tcase_create("loader");
 	tcase_set_timeout(tc, 60);
