@@ -22,6 +22,20 @@ int perr_set(struct perr *err, int errnum, const char *fmt, ...)
 	return -1;
 }
 
+int perr_status(struct perr *err, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->errnum = 0;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	err->status = status;
+	return -1;
+}
+
 int perr_prefix(struct perr *err, const char *fmt, ...)
 {
 	char ctx[PERR_MSG_MAX], old[PERR_MSG_MAX];

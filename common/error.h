@@ -26,6 +26,11 @@ struct perr {
 int perr_set(struct perr *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* perr_set() that also sets the exit status to report (126 for a file
+ * that cannot be executed, 127 not found), errnum 0.  Returns -1. */
+int perr_status(struct perr *err, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Prepend "<context>: " to the message already in `err`.  Returns -1. */
 int perr_prefix(struct perr *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -13,10 +13,7 @@
 
 static int bad(struct perr *err, const char *what)
 {
-	perr_set(err, 0, "%s", what);
-	if (err)
-		err->status = 126;
-	return -1;
+	return perr_status(err, 126, "%s", what);
 }
 
 static int read_full(int fd, void *buf, size_t len, off_t off)

@@ -17,21 +17,8 @@
 
 #define PE_PAGE 4096u
 
-static int bad(struct perr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int bad(struct perr *err, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	perr_set(err, 0, "%s", msg);
-	if (err)
-		err->status = 126;
-	return -1;
-}
+/* A file persona cannot run: status 126, as for any bad image. */
+#define bad(err, ...) perr_status((err), 126, __VA_ARGS__)
 
 /* A pointer to `len` bytes at `rva` of the mapped image, or NULL when
  * any of them lies outside it. */

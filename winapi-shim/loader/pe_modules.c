@@ -137,21 +137,8 @@ static bool search_dll(const char *name, char *out, size_t outsz)
 	return false;
 }
 
-static int fail(struct perr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(struct perr *err, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	perr_set(err, 0, "%s", msg);
-	if (err)
-		err->status = 126;
-	return -1;
-}
+/* A file persona cannot run: status 126, as for any bad image. */
+#define fail(err, ...) perr_status((err), 126, __VA_ARGS__)
 
 int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_module **mod, struct perr *err)
 {
