@@ -61,7 +61,8 @@ DEPS = build-essential pkg-config libssl-dev libarchive-dev libcurl4-openssl-dev
        libseccomp-dev libcap-dev libcgroup-dev libjansson-dev \
        check libsubunit-dev busybox-static debootstrap procps iproute2 util-linux \
        crun runc bubblewrap hyperfine golang-go openssl \
-       gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 libgcrypt-mingw-w64-dev libz-mingw-w64-dev zlib1g-dev
+       gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 libgcrypt-mingw-w64-dev libz-mingw-w64-dev zlib1g-dev \
+       clang-14 libclang-rt-14-dev
 
 .PHONY: all deps check unit integration demo install clean bench
 
@@ -108,6 +109,7 @@ integration: $(BUILD)/persona $(BUILD)/persona-image $(INTEG_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INTEG_BINS)
+	@./tests/fuzz/run-corpus.sh
 	@PERSONA_BIN=$(abspath $(BUILD)/persona) ./tests/run-suites.sh $(UNIT_BINS) $(INTEG_BINS)
 
 demo: deps

@@ -163,7 +163,10 @@ int pe_parse(const uint8_t *data, size_t size, struct pe_file *pf, struct perr *
 		return bad(err, "SectionAlignment 0x%x below the page size is not supported", oh->SectionAlignment);
 	if (oh->SizeOfImage == 0 || oh->SizeOfImage > PE_MAX_IMAGE_SIZE || oh->SizeOfImage % oh->SectionAlignment)
 		return bad(err, "SizeOfImage 0x%x is zero, too large or not a multiple of SectionAlignment", oh->SizeOfImage);
-	if (oh->ImageBase % 65536 || oh->ImageBase + oh->SizeOfImage > 0x7fffffff0000ULL)
+	/* Written so that no sum can wrap (the fuzzer found ImageBase
+	 * 0xffffffffffff0000 + SizeOfImage passing the old form). */
+	if (oh->ImageBase % 65536 || oh->ImageBase > 0x7fffffff0000ULL ||
+	    oh->SizeOfImage > 0x7fffffff0000ULL - oh->ImageBase)
 		return bad(err, "ImageBase 0x%llx is not 64K-aligned or not in user space", (unsigned long long)oh->ImageBase);
 	if (oh->SizeOfHeaders > size || oh->SizeOfHeaders >= oh->SizeOfImage)
 		return bad(err, "SizeOfHeaders 0x%x exceeds the file or the image", oh->SizeOfHeaders);
