@@ -152,15 +152,20 @@ static __attribute__((noreturn)) void exec_child(const json_t *process, const st
 		perr_set(&err, errno, "working directory \"%s\"", cwd);
 		goto fail;
 	}
+	/* as in the container's init: without no_new_privs, load the filter
+	 * while CAP_SYS_ADMIN is still held */
+	bool nnp = json_bool(process, "noNewPrivileges", false);
+	if (!nnp && filter && seccomp_load_prog(filter, &err) < 0)
+		goto fail;
 	if (caps_apply_user((uid_t)json_int(user, "uid", 0), (gid_t)json_int(user, "gid", 0), groups, ng,
 			    json_object_get(process, "capabilities"), &err) < 0)
 		goto fail;
-	if (json_bool(process, "noNewPrivileges", false) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		perr_set(&err, errno, "no_new_privs");
 		goto fail;
 	}
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	if (filter && seccomp_load_prog(filter, &err) < 0)
+	if (nnp && filter && seccomp_load_prog(filter, &err) < 0)
 		goto fail;
 	if (strchr(argv[0], '/')) {
 		execve(argv[0], argv, envp);

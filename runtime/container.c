@@ -413,9 +413,15 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 			child_fail(sync, &err, 125);
 		}
 	}
+	/* Without no_new_privs the kernel lets only a CAP_SYS_ADMIN holder load
+	 * a filter: load it now, before the capabilities go (as runc does);
+	 * it then also covers the rest of the set-up. */
+	bool nnp = json_bool(process, "noNewPrivileges", false);
+	if (!nnp && filter && seccomp_load_prog(filter, &err) < 0)
+		child_fail(sync, &err, 125);
 	if (apply_user_and_caps(process, &err) < 0)
 		child_fail(sync, &err, 125);
-	if (json_bool(process, "noNewPrivileges", false) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		perr_set(&err, errno, "no_new_privs");
 		child_fail(sync, &err, 125);
 	}
@@ -440,7 +446,7 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 	for (size_t i = 0; i < envc; i++)
 		envp[i] = (char *)json_string_value(json_array_get(env, i));
 	sigprocmask(SIG_SETMASK, &c->saved_mask, NULL);
-	if (filter && seccomp_load_prog(filter, &err) < 0)
+	if (nnp && filter && seccomp_load_prog(filter, &err) < 0)
 		child_fail(sync, &err, 125);
 	execve(exe, argv, envp);
 	perr_set(&err, errno, "exec: \"%s\"", argv[0]);

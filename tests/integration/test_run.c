@@ -668,6 +668,17 @@ START_TEST(no_new_privileges)
 	v = status_of(NULL, NULL, NULL, "NoNewPrivs");
 	ck_assert_str_eq(v, "1");
 	free(v);
+	/* off on request, and the seccomp filter is still loaded (before the
+	 * capabilities go), for root and for another user */
+	v = status_of("--security-opt", "no-new-privileges=false", NULL, "NoNewPrivs");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	v = status_of("--security-opt", "no-new-privileges=false", NULL, "Seccomp");
+	ck_assert_str_eq(v, "2");
+	free(v);
+	v = status_of("--security-opt", "no-new-privileges=false", "-u1000", "Seccomp");
+	ck_assert_str_eq(v, "2");
+	free(v);
 	assert_no_leftovers();
 }
 END_TEST
