@@ -11,6 +11,8 @@
 #ifndef PERSONA_WINAPI_TEB_H
 #define PERSONA_WINAPI_TEB_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 #include "winapi-shim/wintypes.h"
 
@@ -93,11 +95,14 @@ _Static_assert(__builtin_offsetof(RTL_USER_PROCESS_PARAMETERS, CommandLine) == 0
 /* persona's own per-thread state, kept in the TEB's mapping after the TEB
  * (not in glibc's TLS, so that code built without sanitizers can use it). */
 #define WIN_MAX_HANDLER_NESTING 64
+#define WIN_FLS_SLOTS 128 /* FLS_MAXIMUM_AVAILABLE of older SDKs */
 struct win_thread_state {
 	void *dispatch_ctx;                      /* CONTEXT saved by RaiseException */
 	int nhandling;                           /* frames whose handler runs */
 	void *handling[WIN_MAX_HANDLER_NESTING]; /* their CONTEXTs */
 	void *thread_object;                     /* kernel32's object for this thread */
+	bool fls_registered;                     /* in kernel32's list of threads with FLS */
+	void *fls[WIN_FLS_SLOTS];                /* FlsGetValue/FlsSetValue */
 };
 #define WIN_TEB_STATE_OFFSET 0x1840
 #define WIN_TEB_MAPPING_SIZE 0x2000

@@ -12,6 +12,8 @@
 #define CDECL __attribute__((ms_abi))
 
 typedef int32_t BOOL;
+typedef BOOL *PBOOL;
+typedef uint8_t BOOLEAN;
 typedef uint8_t BYTE;
 typedef uint16_t WORD;
 typedef uint32_t DWORD;
@@ -39,6 +41,7 @@ typedef LONG NTSTATUS;
 
 #define TRUE 1
 #define FALSE 0
+#define INFINITE 0xFFFFFFFF
 #define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
 
 /* winerror.h */
@@ -62,6 +65,9 @@ typedef LONG NTSTATUS;
 #define ERROR_FILENAME_EXCED_RANGE 206
 #define ERROR_ENVVAR_NOT_FOUND 203
 #define ERROR_INVALID_ADDRESS 487
+#define ERROR_NO_MORE_ITEMS 259
+#define ERROR_NOT_OWNER 288
+#define ERROR_TIMEOUT 1460
 
 /* Memory protection constants (winnt.h). */
 #define PAGE_NOACCESS 0x01

@@ -369,6 +369,47 @@ START_TEST(win32_files_and_listing)
 }
 END_TEST
 
+/* Windows-only output kept beside the source (checked against wine64):
+ * run `name`.exe and compare its stdout with src/`name`.expected. */
+static void check_expected(const char *name)
+{
+	char *exe = fixture(name, ".exe");
+	char *path, *prog;
+	ck_assert(asprintf(&path, "tests/fixtures/windows/src/%s.expected", name) > 0);
+	ck_assert(asprintf(&prog, "%s.exe", name) > 0);
+	char *want = read_file_str(path);
+	ck_assert_ptr_nonnull(want);
+	char *argv[] = { prog, NULL };
+	struct cmd_result got = run_win(exe, argv, environ);
+	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
+		      got.status, got.out, got.err, want);
+	cmd_result_free(&got);
+	free(want);
+	free(path);
+	free(prog);
+	free(exe);
+}
+
+/* SRW locks and condition variables (producer/consumer), a mutex, InitOnce,
+ * FLS destructors, WaitForMultipleObjects waiting for all, atomically. */
+START_TEST(win32_sync_srw_cv_mutex_once_fls)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	check_expected("win_sync");
+}
+END_TEST
+
+/* shell32's CommandLineToArgvW on Microsoft's examples; GetFullPathNameW. */
+START_TEST(win32_command_line_to_argv_full_path)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	unsetenv("PERSONA_WIN_DRIVE_C");
+	check_expected("win_argv");
+}
+END_TEST
+
 /* A program nobody here wrote: Debian's hmac256.exe (libgcrypt-mingw-w64-dev)
  * must print the HMAC-SHA256 that `openssl dgst -hmac` computes. */
 #define HMAC256_EXE "/usr/x86_64-w64-mingw32/bin/hmac256.exe"
@@ -442,6 +483,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, faults_reach_signal_handlers);
 	tcase_add_test(tc, unhandled_access_violation);
 	tcase_add_test(tc, win32_files_and_listing);
+	tcase_add_test(tc, win32_sync_srw_cv_mutex_once_fls);
+	tcase_add_test(tc, win32_command_line_to_argv_full_path);
 	tcase_add_test(tc, debian_hmac256);
 	tcase_add_test(tc, missing_file_is_127);
 	tcase_add_test(tc, not_a_pe_is_126);

@@ -5,6 +5,7 @@
 #include "tests/harness.h"
 #include "winapi-shim/loader/builtin.h"
 #include "winapi-shim/process.h"
+#include "winapi-shim/shell32/shell32.h"
 #include "winapi-shim/unicode.h"
 
 START_TEST(export_tables_sorted_and_unique)
@@ -69,6 +70,67 @@ START_TEST(command_line_quoting)
 }
 END_TEST
 
+/* CommandLineToArgvW (shell32) on UTF-8 `cmd`: the arguments joined by
+ * '|'. */
+static char *split_cmdline(const char *cmd)
+{
+	WCHAR w[256];
+	size_t n = win_utf8_to_utf16(cmd, strlen(cmd), w, 255);
+	ck_assert(n < 255);
+	w[n] = 0;
+	int argc = -1;
+	LPWSTR *argv = CommandLineToArgvW(w, &argc);
+	ck_assert_ptr_nonnull(argv);
+	ck_assert_ptr_null(argv[argc]);
+	char *out = calloc(1, 1024);
+	for (int i = 0; i < argc; i++) {
+		char *u = win_utf8_dup(argv[i]);
+		if (i)
+			strcat(out, "|");
+		strcat(out, u);
+		free(u);
+	}
+	free(argv);
+	return out;
+}
+
+START_TEST(command_line_to_argv)
+{
+	static const struct {
+		const char *cmd, *want;
+	} cases[] = {
+		/* learn.microsoft.com, "Parsing C++ command-line arguments" */
+		{ "p \"a b c\" d e", "p|a b c|d|e" },
+		{ "p \"ab\\\"c\" \"\\\\\" d", "p|ab\"c|\\|d" },
+		{ "p a\\\\\\b d\"e f\"g h", "p|a\\\\\\b|de fg|h" },
+		{ "p a\\\\\\\"b c d", "p|a\\\"b|c|d" },
+		{ "p a\\\\\\\\\"b c\" d e", "p|a\\\\b c|d|e" },
+		/* shell32's own rules (as Windows and wine64 give them) */
+		{ "p a\"b\"\" c d", "p|ab\"|c|d" },
+		{ "\"C:\\Program Files\\x.exe\" a", "C:\\Program Files\\x.exe|a" },
+		{ "C:\\a\\\"b c", "C:\\a\\\"b|c" },
+		{ " a b", "|a|b" },
+		{ "p \"\" x", "p||x" },
+		{ "p \"\"\"\" x", "p|\" x" },
+		{ "p \"a\"\"b\" c", "p|a\"b c" },
+		{ "p  \t ", "p" },
+		{ "p h\xc3\xa9 \"\xe2\x82\xac x\"", "p|h\xc3\xa9|\xe2\x82\xac x" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = split_cmdline(cases[i].cmd);
+		ck_assert_msg(!strcmp(got, cases[i].want), "[%s]: got [%s], want [%s]", cases[i].cmd, got, cases[i].want);
+		free(got);
+	}
+	/* persona's quoting of argv comes back unchanged */
+	char *argv[] = { "prog", "a b", "", "q\"uo\"te", "back\\slash\\", "\\\\\"", "tab\there", NULL };
+	char *line = win_quote_cmdline(7, argv);
+	char *got = split_cmdline(line);
+	ck_assert_str_eq(got, "prog|a b||q\"uo\"te|back\\slash\\|\\\\\"|tab\there");
+	free(got);
+	free(line);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("win_builtin");
@@ -78,6 +140,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, dll_names);
 	tcase_add_test(tc, utf16_round_trip);
 	tcase_add_test(tc, command_line_quoting);
+	tcase_add_test(tc, command_line_to_argv);
 	suite_add_tcase(s, tc);
 	return s;
 }

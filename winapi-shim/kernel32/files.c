@@ -563,3 +563,130 @@ BOOL WINAPI FindNextFileW(HANDLE h, WIN32_FIND_DATAW *d)
 	fill_w(d, name, &st);
 	return TRUE;
 }
+
+/* ---- GetFullPathName: a string operation on Windows paths (nothing is
+ * looked up).  A relative path is joined to the current folder (as
+ * GetCurrentDirectory shows it), "\x" to its drive's root; "X:x" on
+ * another drive than the current one to that drive's root; "/" becomes
+ * "\", runs of separators one, "." components go, ".." removes the one
+ * before (never the root).  UNC and "\\?\" paths are not supported. */
+static char *full_path(const char *p)
+{
+	char *cwd = getcwd(NULL, 0), *cur = cwd ? windows_path(cwd) : NULL;
+	free(cwd);
+	if (!cur)
+		return NULL;
+	if (!(((cur[0] | 0x20) >= 'a' && (cur[0] | 0x20) <= 'z') && cur[1] == ':')) {
+		/* the current folder lies outside drive C: */
+		free(cur);
+		errno = ENOENT;
+		return NULL;
+	}
+	size_t cl = strlen(cur), pl = strlen(p);
+	char *joined = malloc(cl + pl + 4);
+	if (!joined) {
+		free(cur);
+		return NULL;
+	}
+	bool sep0 = p[0] == '\\' || p[0] == '/';
+	bool drive = ((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':';
+	if (drive && (p[2] == '\\' || p[2] == '/'))
+		strcpy(joined, p);
+	else if (drive && (p[0] | 0x20) == (cur[0] | 0x20))
+		sprintf(joined, "%s\\%s", cur, p + 2);
+	else if (drive)
+		sprintf(joined, "%c:\\%s", p[0], p + 2);
+	else if (sep0)
+		sprintf(joined, "%.2s%s", cur, p);
+	else
+		sprintf(joined, "%s\\%s", cur, p);
+	free(cur);
+	/* normalise in place after "X:" */
+	char *out = joined + 2, *in = joined + 2;
+	*out++ = '\\';
+	char *root = out;
+	while (*in) {
+		while (*in == '\\' || *in == '/')
+			in++;
+		if (!*in)
+			break;
+		char *end = in;
+		while (*end && *end != '\\' && *end != '/')
+			end++;
+		size_t n = (size_t)(end - in);
+		bool last = !*end;
+		if ((n == 1 && in[0] == '.') || (n == 2 && in[0] == '.' && in[1] == '.')) {
+			if (n == 2 && out > root) {
+				out--; /* the separator after the previous component */
+				while (out > root && out[-1] != '\\')
+					out--;
+			}
+			/* "C:\a\." and "C:\a\b\.." are "C:\a" */
+			if (last && out > root)
+				out--;
+		} else {
+			memmove(out, in, n);
+			out += n;
+			if (!last)
+				*out++ = '\\';
+		}
+		in = end;
+	}
+	*out = 0;
+	return joined;
+}
+
+DWORD WINAPI GetFullPathNameA(LPCSTR name, DWORD size, LPSTR buf, LPSTR *filepart)
+{
+	if (!name || !*name) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return 0;
+	}
+	char *f = full_path(name);
+	if (!f) {
+		set_errno_error();
+		return 0;
+	}
+	size_t n = strlen(f);
+	if (n + 1 > size) {
+		free(f);
+		return (DWORD)n + 1;
+	}
+	memcpy(buf, f, n + 1);
+	free(f);
+	if (filepart) {
+		char *s = strrchr(buf, '\\');
+		*filepart = s && s[1] ? s + 1 : NULL;
+	}
+	return (DWORD)n;
+}
+
+DWORD WINAPI GetFullPathNameW(LPCWSTR name, DWORD size, LPWSTR buf, LPWSTR *filepart)
+{
+	if (!name || !*name) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return 0;
+	}
+	char *u = win_utf8_dup(name), *f = u ? full_path(u) : NULL;
+	free(u);
+	if (!f) {
+		set_errno_error();
+		return 0;
+	}
+	size_t n = win_utf8_to_utf16(f, strlen(f), NULL, 0);
+	if (n + 1 > size) {
+		free(f);
+		return (DWORD)n + 1;
+	}
+	win_utf8_to_utf16(f, strlen(f), buf, size);
+	buf[n] = 0;
+	free(f);
+	if (filepart) {
+		LPWSTR s = NULL;
+		for (LPWSTR c = buf; *c; c++)
+			if (*c == '\\')
+				s = c;
+		*filepart = s && s[1] ? s + 1 : NULL;
+	}
+	return (DWORD)n;
+}

@@ -58,6 +58,47 @@ BOOL WINAPI TlsFree(DWORD i);
 LPVOID WINAPI TlsGetValue(DWORD i);
 BOOL WINAPI TlsSetValue(DWORD i, LPVOID v);
 
+/* SRWLOCK, CONDITION_VARIABLE, INIT_ONCE (synchapi.h): one pointer each. */
+typedef struct _RTL_SRWLOCK {
+	PVOID Ptr;
+} SRWLOCK, *PSRWLOCK;
+typedef struct _RTL_CONDITION_VARIABLE {
+	PVOID Ptr;
+} CONDITION_VARIABLE, *PCONDITION_VARIABLE;
+typedef union _RTL_RUN_ONCE {
+	PVOID Ptr;
+} INIT_ONCE, *PINIT_ONCE, *LPINIT_ONCE;
+typedef BOOL(WINAPI *PINIT_ONCE_FN)(PINIT_ONCE InitOnce, PVOID Parameter, PVOID *Context);
+typedef void(WINAPI *PFLS_CALLBACK_FUNCTION)(PVOID lpFlsData);
+#define CONDITION_VARIABLE_LOCKMODE_SHARED 0x1
+#define INIT_ONCE_CHECK_ONLY 0x1
+#define INIT_ONCE_ASYNC 0x2
+#define INIT_ONCE_INIT_FAILED 0x4
+
+void WINAPI InitializeSRWLock(PSRWLOCK l);
+void WINAPI AcquireSRWLockExclusive(PSRWLOCK l);
+void WINAPI AcquireSRWLockShared(PSRWLOCK l);
+void WINAPI ReleaseSRWLockExclusive(PSRWLOCK l);
+void WINAPI ReleaseSRWLockShared(PSRWLOCK l);
+BOOLEAN WINAPI TryAcquireSRWLockExclusive(PSRWLOCK l);
+BOOLEAN WINAPI TryAcquireSRWLockShared(PSRWLOCK l);
+void WINAPI InitializeConditionVariable(PCONDITION_VARIABLE cv);
+void WINAPI WakeConditionVariable(PCONDITION_VARIABLE cv);
+void WINAPI WakeAllConditionVariable(PCONDITION_VARIABLE cv);
+BOOL WINAPI SleepConditionVariableCS(PCONDITION_VARIABLE cv, LPCRITICAL_SECTION cs, DWORD ms);
+BOOL WINAPI SleepConditionVariableSRW(PCONDITION_VARIABLE cv, PSRWLOCK l, DWORD ms, ULONG flags);
+void WINAPI InitOnceInitialize(PINIT_ONCE o);
+BOOL WINAPI InitOnceBeginInitialize(PINIT_ONCE o, DWORD flags, PBOOL pending, LPVOID *context);
+BOOL WINAPI InitOnceComplete(PINIT_ONCE o, DWORD flags, LPVOID context);
+BOOL WINAPI InitOnceExecuteOnce(PINIT_ONCE o, PINIT_ONCE_FN fn, PVOID param, LPVOID *context);
+DWORD WINAPI FlsAlloc(PFLS_CALLBACK_FUNCTION cb);
+PVOID WINAPI FlsGetValue(DWORD i);
+BOOL WINAPI FlsSetValue(DWORD i, PVOID v);
+BOOL WINAPI FlsFree(DWORD i);
+/* Run the calling thread's FLS callbacks (a thread made by CreateThread
+ * ending). */
+void win_fls_thread_exit(void);
+
 /* memory.c */
 SIZE_T WINAPI VirtualQuery(LPCVOID addr, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len);
 BOOL WINAPI VirtualProtect(LPVOID addr, SIZE_T size, DWORD newprot, PDWORD oldprot);
@@ -115,6 +156,9 @@ BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, HANDLE *dst,
 			    DWORD options);
 BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags);
 DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DWORD ms);
+HANDLE WINAPI CreateMutexA(void *attr, BOOL owned, LPCSTR name);
+HANDLE WINAPI CreateMutexW(void *attr, BOOL owned, LPCWSTR name);
+BOOL WINAPI ReleaseMutex(HANDLE h);
 
 /* thread.c */
 BOOL WINAPI GetProcessAffinityMask(HANDLE p, DWORD_PTR *proc, DWORD_PTR *sys);
@@ -169,6 +213,8 @@ DWORD WINAPI GetCurrentDirectoryA(DWORD size, LPSTR buf);
 DWORD WINAPI GetCurrentDirectoryW(DWORD size, LPWSTR buf);
 BOOL WINAPI SetCurrentDirectoryA(LPCSTR name);
 BOOL WINAPI SetCurrentDirectoryW(LPCWSTR name);
+DWORD WINAPI GetFullPathNameA(LPCSTR name, DWORD size, LPSTR buf, LPSTR *filepart);
+DWORD WINAPI GetFullPathNameW(LPCWSTR name, DWORD size, LPWSTR buf, LPWSTR *filepart);
 BOOL WINAPI FindClose(HANDLE h);
 HANDLE WINAPI FindFirstFileA(LPCSTR path, struct _WIN32_FIND_DATAA *d);
 HANDLE WINAPI FindFirstFileW(LPCWSTR path, struct _WIN32_FIND_DATAW *d);

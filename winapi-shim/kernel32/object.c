@@ -1,9 +1,12 @@
 /* persona winapi-shim: kernel32 waitable objects: semaphores, events,
  * threads (learn.microsoft.com: CreateSemaphoreW, ReleaseSemaphore,
- * CreateEventW, SetEvent, ResetEvent, CreateThread, WaitForSingleObject,
+ * CreateEventW, SetEvent, ResetEvent, CreateMutexW, ReleaseMutex,
+ * CreateThread, WaitForSingleObject, WaitForMultipleObjects,
  * GetExitCodeThread).  Each object is a mutex and condition variable;
  * its HANDLE is an index into a table, above every file HANDLE. */
 #include <asm/prctl.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,17 +24,17 @@
 #define WAIT_OBJECT_0 0
 #define WAIT_TIMEOUT 258
 #define WAIT_FAILED 0xffffffffu
-#define INFINITE 0xffffffffu
 #define STILL_ACTIVE 259
 #define ERROR_TOO_MANY_POSTS 298
 
-enum obj_type { OBJ_SEMAPHORE = 1, OBJ_EVENT, OBJ_THREAD };
+enum obj_type { OBJ_SEMAPHORE = 1, OBJ_EVENT, OBJ_THREAD, OBJ_MUTEX };
 
 struct win_object {
 	enum obj_type type;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	LONG count, max;       /* semaphore */
+	LONG count, max;       /* semaphore; mutex: recursion count */
+	DWORD owner;           /* mutex: the owning thread's id */
 	bool signaled, manual; /* event; a thread is signaled when it ends */
 	DWORD exit_code;       /* thread */
 	DWORD tid;
@@ -43,6 +46,17 @@ struct win_object {
 #define OBJ_HANDLE_BASE (1ull << 32)
 static struct win_object *objects[MAX_OBJECTS];
 static pthread_mutex_t objects_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Every change that may signal an object bumps `wait_seq` after the
+ * object's own lock is released, and wakes the threads in
+ * WaitForMultipleObjects, which sleep on it (a futex word). */
+static _Atomic uint32_t wait_seq;
+
+static void signaled_any(void)
+{
+	atomic_fetch_add(&wait_seq, 1);
+	syscall(SYS_futex, &wait_seq, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT32_MAX, NULL, NULL, 0);
+}
 
 static HANDLE new_object(enum obj_type type)
 {
@@ -131,6 +145,7 @@ BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LONG *prev)
 	o->count += n;
 	pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
+	signaled_any();
 	return TRUE;
 }
 
@@ -164,6 +179,8 @@ static BOOL set_event(HANDLE h, bool on)
 	if (on)
 		pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
+	if (on)
+		signaled_any();
 	return TRUE;
 }
 
@@ -197,8 +214,73 @@ static bool try_acquire(struct win_object *o)
 		return false;
 	case OBJ_THREAD:
 		return o->signaled;
+	case OBJ_MUTEX:
+		if (o->count == 0 || o->owner == GetCurrentThreadId()) {
+			o->owner = GetCurrentThreadId();
+			o->count++;
+			return true;
+		}
+		return false;
 	}
 	return false;
+}
+
+/* Would try_acquire succeed?  Called with o->mu held. */
+static bool can_acquire(struct win_object *o)
+{
+	switch (o->type) {
+	case OBJ_SEMAPHORE:
+		return o->count > 0;
+	case OBJ_MUTEX:
+		return o->count == 0 || o->owner == GetCurrentThreadId();
+	default:
+		return o->signaled;
+	}
+}
+
+HANDLE WINAPI CreateMutexW(void *attr, BOOL owned, LPCWSTR name)
+{
+	HANDLE h = new_object(OBJ_MUTEX);
+	if (!h) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	struct win_object *o = get_object(h, OBJ_MUTEX);
+	if (owned) {
+		o->owner = GetCurrentThreadId();
+		o->count = 1;
+	}
+	SetLastError(ERROR_SUCCESS);
+	return h;
+}
+
+HANDLE WINAPI CreateMutexA(void *attr, BOOL owned, LPCSTR name)
+{
+	return CreateMutexW(attr, owned, NULL);
+}
+
+BOOL WINAPI ReleaseMutex(HANDLE h)
+{
+	struct win_object *o = get_object(h, OBJ_MUTEX);
+	if (!o) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	pthread_mutex_lock(&o->mu);
+	if (o->count == 0 || o->owner != GetCurrentThreadId()) {
+		pthread_mutex_unlock(&o->mu);
+		SetLastError(ERROR_NOT_OWNER);
+		return FALSE;
+	}
+	bool freed = --o->count == 0;
+	if (freed) {
+		o->owner = 0;
+		pthread_cond_broadcast(&o->cv);
+	}
+	pthread_mutex_unlock(&o->mu);
+	if (freed)
+		signaled_any();
+	return TRUE;
 }
 
 DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
@@ -243,6 +325,7 @@ static void thread_finished(struct win_object *o, DWORD code)
 	o->signaled = true;
 	pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
+	signaled_any();
 }
 
 static void *thread_main(void *p)
@@ -257,6 +340,7 @@ static void *thread_main(void *p)
 	win_thread_state()->thread_object = o;
 	o->tid = GetCurrentThreadId();
 	DWORD code = o->start(o->arg);
+	win_fls_thread_exit();
 	win_thread_detach();
 	thread_finished(o, code);
 	return NULL;
@@ -266,6 +350,7 @@ void WINAPI ExitThread(DWORD code)
 {
 	struct win_object *o = win_thread_state()->thread_object;
 
+	win_fls_thread_exit();
 	win_thread_detach();
 	if (o)
 		thread_finished(o, code);
@@ -339,54 +424,90 @@ BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags)
 	return TRUE;
 }
 
-/* Is `o` signaled, without consuming it? */
-static bool is_signaled(struct win_object *o)
-{
-	pthread_mutex_lock(&o->mu);
-	bool s = o->type == OBJ_SEMAPHORE ? o->count > 0 : o->signaled;
-	pthread_mutex_unlock(&o->mu);
-	return s;
-}
-
 #define MAXIMUM_WAIT_OBJECTS 64
 
-/* Polls (every 100 us to 2 ms): persona's objects have no shared wait
- * queue yet.  With wait_all the objects are acquired one after the other,
- * not atomically. */
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Every object's lock is taken (in address order, so that two waits never
+ * deadlock) and the condition checked on all of them at once: with
+ * wait_all the objects are acquired together or not at all; otherwise the
+ * first signaled one, by index, is.  Between checks the thread sleeps on
+ * `wait_seq`, read before the locks are released, so no signal is lost. */
 DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DWORD ms)
 {
-	struct timespec start, now;
-	long delay_us = 100;
+	struct win_object *objs[MAXIMUM_WAIT_OBJECTS], *sorted[MAXIMUM_WAIT_OBJECTS];
+	struct timespec until, now;
 
-	if (n == 0 || n > MAXIMUM_WAIT_OBJECTS) {
+	if (n == 0 || n > MAXIMUM_WAIT_OBJECTS || !hs) {
 		SetLastError(ERROR_INVALID_PARAMETER);
 		return WAIT_FAILED;
 	}
-	for (DWORD i = 0; i < n; i++)
-		if (!get_object(hs[i], 0)) {
+	for (DWORD i = 0; i < n; i++) {
+		if (!(objs[i] = get_object(hs[i], 0))) {
 			SetLastError(ERROR_INVALID_HANDLE);
 			return WAIT_FAILED;
 		}
-	if (wait_all) {
-		for (DWORD i = 0; i < n; i++)
-			if (WaitForSingleObject(hs[i], ms) != WAIT_OBJECT_0)
-				return WAIT_TIMEOUT;
-		return WAIT_OBJECT_0;
+		sorted[i] = objs[i];
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		for (DWORD i = 0; i < n; i++) {
-			struct win_object *o = get_object(hs[i], 0);
-			if (is_signaled(o) && WaitForSingleObject(hs[i], 0) == WAIT_OBJECT_0)
-				return WAIT_OBJECT_0 + i;
+	qsort(sorted, n, sizeof sorted[0], cmp_ptr);
+	DWORD nu = 0; /* distinct objects */
+	for (DWORD i = 0; i < n; i++) {
+		if (nu && sorted[nu - 1] == sorted[i]) {
+			if (wait_all) {
+				/* Windows refuses one object twice in a wait-all */
+				SetLastError(ERROR_INVALID_PARAMETER);
+				return WAIT_FAILED;
+			}
+			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		uint64_t el = (uint64_t)(now.tv_sec - start.tv_sec) * 1000 + (uint64_t)(now.tv_nsec - start.tv_nsec) / 1000000;
-		if (ms != INFINITE && el >= ms)
-			return WAIT_TIMEOUT;
-		usleep((useconds_t)delay_us);
-		if (delay_us < 2000)
-			delay_us *= 2;
+		sorted[nu++] = sorted[i];
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	for (;;) {
+		DWORD r = WAIT_TIMEOUT;
+		for (DWORD i = 0; i < nu; i++)
+			pthread_mutex_lock(&sorted[i]->mu);
+		if (wait_all) {
+			bool all = true;
+			for (DWORD i = 0; i < nu && all; i++)
+				all = can_acquire(sorted[i]);
+			if (all) {
+				for (DWORD i = 0; i < nu; i++)
+					try_acquire(sorted[i]);
+				r = WAIT_OBJECT_0;
+			}
+		} else {
+			for (DWORD i = 0; i < n; i++)
+				if (try_acquire(objs[i])) {
+					r = WAIT_OBJECT_0 + i;
+					break;
+				}
+		}
+		uint32_t seq = atomic_load(&wait_seq);
+		for (DWORD i = nu; i-- > 0;)
+			pthread_mutex_unlock(&sorted[i]->mu);
+		if (r != WAIT_TIMEOUT)
+			return r;
+		struct timespec rel, *timeout = NULL;
+		if (ms != INFINITE) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec > until.tv_sec || (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec))
+				return WAIT_TIMEOUT;
+			rel.tv_sec = until.tv_sec - now.tv_sec;
+			rel.tv_nsec = until.tv_nsec - now.tv_nsec;
+			if (rel.tv_nsec < 0)
+				rel.tv_sec--, rel.tv_nsec += 1000000000L;
+			timeout = &rel;
+		}
+		syscall(SYS_futex, &wait_seq, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, seq, timeout, NULL, 0);
 	}
 }
 

@@ -9,6 +9,7 @@ const struct win_dll *const win_builtin_dlls[] = {
 	&win_dll_kernel32,
 	&win_dll_msvcrt,
 	&win_dll_ntdll,
+	&win_dll_shell32,
 	NULL,
 };
 

@@ -1,6 +1,6 @@
 /* persona winapi-shim: the builtin DLLs and their export tables.
  *
- * Each builtin DLL (one folder per DLL: kernel32/, msvcrt/, ntdll/) defines
+ * Each builtin DLL (one folder per DLL: kernel32/, msvcrt/, ntdll/, shell32/) defines
  * one `struct win_dll` whose exports are sorted by strcmp() on the exact
  * Microsoft name, so lookups are a binary search.  An export is a function
  * (always __attribute__((ms_abi))) or a variable (data imports such as
@@ -38,5 +38,6 @@ extern const struct win_dll *const win_builtin_dlls[];
 extern const struct win_dll win_dll_kernel32;
 extern const struct win_dll win_dll_msvcrt;
 extern const struct win_dll win_dll_ntdll;
+extern const struct win_dll win_dll_shell32;
 
 #endif
