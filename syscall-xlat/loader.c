@@ -1,5 +1,6 @@
 /* persona syscall-xlat: static ELF loader and FreeBSD initial stack (see loader.h). */
 #include "syscall-xlat/loader.h"
+#include "syscall-xlat/timekeep.h"
 
 #include <cpuid.h>
 #include <errno.h>
@@ -184,6 +185,7 @@ int xlat_build_stack(struct xlat_image *img, const struct xlat_elf *e, const cha
 		BSD_AT_PAGESIZES, pagesizes_p,
 		BSD_AT_PAGESIZESLEN, sizeof(pagesizes),
 		BSD_AT_STACKPROT, PROT_READ | PROT_WRITE,
+		BSD_AT_TIMEKEEP, xlat_timekeep_addr(), /* dropped below when 0 */
 		BSD_AT_HWCAP, d,
 		BSD_AT_HWCAP2, c,
 		BSD_AT_ARGC, (uint64_t)argc,
@@ -192,12 +194,18 @@ int xlat_build_stack(struct xlat_image *img, const struct xlat_elf *e, const cha
 		BSD_AT_ENVV, 0, /* patched below */
 		BSD_AT_NULL, 0,
 	};
-	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + sizeof(aux) / 8;
+	size_t naux = sizeof(aux) / 8;
+	for (size_t i = 0; i < naux; i += 2)
+		if (aux[i] == BSD_AT_TIMEKEEP && !aux[i + 1]) {
+			memmove(&aux[i], &aux[i + 2], (naux - i - 2) * 8);
+			naux -= 2;
+			break;
+		}
+	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + naux;
 	uint64_t sp = (top - words * 8) & ~15UL;
 	uint64_t *w = (uint64_t *)(uintptr_t)sp;
 	uint64_t argv_addr = sp + 8;
 	uint64_t envp_addr = argv_addr + ((uint64_t)argc + 1) * 8;
-	size_t naux = sizeof(aux) / 8;
 	for (size_t i = 0; i < naux; i += 2) {
 		if (aux[i] == BSD_AT_ARGV)
 			aux[i + 1] = argv_addr;
@@ -211,7 +219,7 @@ int xlat_build_stack(struct xlat_image *img, const struct xlat_elf *e, const cha
 	for (int i = 0; i < envc; i++)
 		*w++ = envp_p[i];
 	*w++ = 0;
-	memcpy(w, aux, sizeof(aux));
+	memcpy(w, aux, naux * 8);
 	img->sp = sp;
 	return 0;
 }

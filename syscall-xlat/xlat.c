@@ -3,6 +3,7 @@
 #include "syscall-xlat/elf.h"
 #include "syscall-xlat/freebsd/freebsd.h"
 #include "syscall-xlat/loader.h"
+#include "syscall-xlat/timekeep.h"
 #include "syscall-xlat/trap/trap.h"
 
 #include <errno.h>
@@ -50,7 +51,9 @@ int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *
 	struct xlat_image img;
 	if (xlat_load_image(fd, &e, &img, err) < 0)
 		return fail(err, 126, path);
+	xlat_timekeep_init();
 	if (xlat_build_stack(&img, &e, execpath, argc, argv, envp, err) < 0) {
+		xlat_timekeep_stop();
 		xlat_unload(&img);
 		return fail(err, 125, path);
 	}
@@ -64,7 +67,9 @@ int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *
 		mode = XLAT_TRAP_SECCOMP;
 	else if (mode_s && !strcmp(mode_s, "sud"))
 		mode = XLAT_TRAP_SUD;
+	xlat_timekeep_start(); /* failing, the page stays disabled */
 	if (xlat_trap_install(freebsd_dispatch, mode, err) < 0) {
+		xlat_timekeep_stop();
 		xlat_unload(&img);
 		return fail(err, 125, path);
 	}

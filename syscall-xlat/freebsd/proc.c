@@ -3,6 +3,7 @@
  * sysarch(2) (AMD64_SET_FSBASE), cpuset_getaffinity(2), getrlimit(2),
  * sys/sys/thr.h (struct thr_param). */
 #include "syscall-xlat/freebsd/freebsd.h"
+#include "syscall-xlat/timekeep.h"
 #include "syscall-xlat/freebsd/convert.h"
 #include "syscall-xlat/trap/raw.h"
 
@@ -129,14 +130,22 @@ BSD_HANDLER(thr_self)
 	return guest_copyout(A(0), &tid, sizeof(tid));
 }
 
+/* Guest threads alive.  FreeBSD ends the process when its last thread
+ * calls thr_exit; on Linux the last thread's exit does too, except that
+ * persona's timekeep refresh thread (timekeep.c) would keep it alive. */
+static int live_threads = 1;
+
 BSD_HANDLER(thr_exit)
 {
 	bsd_thread_gone((int32_t)RAW0(SYS_gettid));
+	int last = __atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL) == 0;
 	if (A(0)) {
 		uint64_t one = 1;
 		if (guest_copyout(A(0), &one, sizeof(one)) == 0)
 			RAW3(SYS_futex, A(0), FUTEX_WAKE, 0x7fffffff);
 	}
+	if (last)
+		return RAW1(SYS_exit_group, 0);
 	return RAW1(SYS_exit, 0);
 }
 
@@ -176,7 +185,10 @@ BSD_HANDLER(thr_new)
 		.parent_tid = p.parent_tid,
 		.host_sigmask = *c->host_sigmask,
 	};
+	__atomic_add_fetch(&live_threads, 1, __ATOMIC_ACQ_REL);
 	long r = xlat_trap_spawn_thread(&ts);
+	if (r < 0)
+		__atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL);
 	return r < 0 ? r : 0;
 }
 
@@ -194,8 +206,11 @@ static long do_fork(struct xlat_call *c)
 	 * rax:rdx; libc and Go test rdx or rax == 0. */
 	c->set_rdx = 1;
 	c->rdx = pid == 0 ? 1 : 0;
-	if (pid == 0)
+	if (pid == 0) {
 		bsd_thread_renamed(parent_tid, (int32_t)RAW0(SYS_gettid));
+		xlat_timekeep_forked(); /* no refresh thread in the child */
+		__atomic_store_n(&live_threads, 1, __ATOMIC_RELEASE);
+	}
 	return pid;
 }
 

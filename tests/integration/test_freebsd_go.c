@@ -225,6 +225,223 @@ START_TEST(trace)
 }
 END_TEST
 
+/* ---- the timekeep page (AT_TIMEKEEP): clock reads without a trap ---- */
+
+/* A Go program comparing time.Now() and time.Since() with the host's
+ * CLOCK_REALTIME and CLOCK_MONOTONIC (read through the system call, which
+ * persona translates), each reading bracketed by two host readings; it
+ * also counts backward steps of time.Now().  Built here, not in
+ * tests/fixtures/freebsd/src, because it has no Linux twin to compare;
+ * the binary goes to the fixture cache as tkclock.freebsd (moved into
+ * place whole, so concurrent runs do not see a partial file). */
+static const char clock_go[] =
+	"package main\n"
+	"\n"
+	"import (\n"
+	"\t\"fmt\"\n"
+	"\t\"os\"\n"
+	"\t\"syscall\"\n"
+	"\t\"time\"\n"
+	"\t\"unsafe\"\n"
+	")\n"
+	"\n"
+	"// clock reads a FreeBSD clock through the system call (always trapped by persona).\n"
+	"func clock(id int) int64 {\n"
+	"\tvar ts syscall.Timespec\n"
+	"\tsyscall.Syscall(syscall.SYS_CLOCK_GETTIME, uintptr(id), uintptr(unsafe.Pointer(&ts)), 0)\n"
+	"\treturn ts.Nano()\n"
+	"}\n"
+	"\n"
+	"// sinceStart is time.Since on Go's monotonic reading; process start is anchored against the host.\n"
+	"func main() {\n"
+	"\td := 2 * time.Second\n"
+	"\tif len(os.Args) > 1 {\n"
+	"\t\td, _ = time.ParseDuration(os.Args[1])\n"
+	"\t}\n"
+	"\tm0 := clock(4)\n"
+	"\tstart := time.Now()\n"
+	"\tm1 := clock(4)\n"
+	"\tlast := start\n"
+	"\tvar back, samples int64\n"
+	"\tvar worstWall, worstMono int64\n"
+	"\tn := 0\n"
+	"\tfor {\n"
+	"\t\tel := time.Since(start)\n"
+	"\t\tif el >= d {\n"
+	"\t\t\tbreak\n"
+	"\t\t}\n"
+	"\t\tnow := time.Now()\n"
+	"\t\tif now.Sub(last) < 0 {\n"
+	"\t\t\tback++\n"
+	"\t\t}\n"
+	"\t\tlast = now\n"
+	"\t\tif n%5000 == 0 {\n"
+	"\t\t\tsamples++\n"
+	"\t\t\t// wall: host CLOCK_REALTIME (0) bracketing time.Now()\n"
+	"\t\t\th1 := clock(0)\n"
+	"\t\t\tw := time.Now().UnixNano()\n"
+	"\t\t\th2 := clock(0)\n"
+	"\t\t\tvar e int64\n"
+	"\t\t\tif w < h1 {\n"
+	"\t\t\t\te = h1 - w\n"
+	"\t\t\t} else if w > h2 {\n"
+	"\t\t\t\te = w - h2\n"
+	"\t\t\t}\n"
+	"\t\t\tif e > worstWall {\n"
+	"\t\t\t\tworstWall = e\n"
+	"\t\t\t}\n"
+	"\t\t\t// monotonic: host CLOCK_MONOTONIC (4) bracketing time.Since(start)\n"
+	"\t\t\tg1 := clock(4)\n"
+	"\t\t\ts := int64(time.Since(start))\n"
+	"\t\t\tg2 := clock(4)\n"
+	"\t\t\tlo, hi := g1-m1, g2-m0\n"
+	"\t\t\te = 0\n"
+	"\t\t\tif s < lo {\n"
+	"\t\t\t\te = lo - s\n"
+	"\t\t\t} else if s > hi {\n"
+	"\t\t\t\te = s - hi\n"
+	"\t\t\t}\n"
+	"\t\t\tif e > worstMono {\n"
+	"\t\t\t\tworstMono = e\n"
+	"\t\t\t}\n"
+	"\t\t}\n"
+	"\t\tn++\n"
+	"\t}\n"
+	"\tok := back == 0 && worstWall < 2e6 && worstMono < 2e6\n"
+	"\tfmt.Printf(\"reads %d samples %d backwards %d worst wall %dus worst mono %dus ok %v\\n\", n, samples, back, worstWall/1000, worstMono/1000, ok)\n"
+	"\tif !ok {\n"
+	"\t\tos.Exit(1)\n"
+	"\t}\n"
+	"}\n"
+	"\n";
+
+/* Does the host qualify for the page (what syscall-xlat/timekeep.c checks)? */
+static int host_tsc_ok(void)
+{
+	char *cpu = read_file_str("/proc/cpuinfo");
+	char *cs = read_file_str("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+	int ok = cpu && cs && strstr(cpu, " constant_tsc") && strstr(cpu, " nonstop_tsc") &&
+		 strstr(cpu, " rdtscp") && !strcmp(cs, "tsc\n");
+	free(cpu);
+	free(cs);
+	return ok;
+}
+
+static int clock_prog_ready(void)
+{
+	static int state = -1;
+	if (state >= 0)
+		return state;
+	state = 0;
+	if (!fixtures_ready())
+		return 0;
+	char *dir = make_temp_dir("tkclock");
+	char path[4200], cmd[16384];
+	snprintf(path, sizeof(path), "%s/main.go", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(clock_go, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && GOCACHE='%s/.gocache' GOPATH='%s/.gopath' GO111MODULE=off "
+		 "GOOS=freebsd GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o clock.freebsd . && "
+		 "mv clock.freebsd '%s/tkclock.freebsd'",
+		 dir, cache, cache, cache);
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	struct cmd_result r = run_cmd(argv, NULL, 300);
+	if (r.status == 0)
+		state = 1;
+	else
+		fprintf(stderr, "building the clock program failed (%d): %s\n", r.status, r.err);
+	cmd_result_free(&r);
+	rm_rf(dir);
+	free(dir);
+	return state;
+}
+
+static void clock_prog_check(const char *trap)
+{
+	if (!clock_prog_ready())
+		SKIP_TEST("Go unavailable (apt-get install golang-go)");
+	const char *name = "tkclock"; /* cached next to the fixtures, rebuilt each run */
+	if (trap)
+		setenv("PERSONA_XLAT_TRAP", trap, 1);
+	const char *args[] = { "1500ms", NULL };
+	struct cmd_result r = run_freebsd(name, args);
+	unsetenv("PERSONA_XLAT_TRAP");
+	ck_assert_msg(r.status == 0 && strstr(r.out, "backwards 0 ") && strstr(r.out, "ok true"),
+		      "status %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+	/* With the page, time.Now() runs at memory speed: far more reads. */
+	long reads = 0;
+	sscanf(r.out, "reads %ld", &reads);
+	fprintf(stderr, "timekeep clock (%s): %s", trap ? trap : "default", r.out);
+	if (host_tsc_ok())
+		ck_assert_msg(reads > 1000000, "only %ld clock reads in 1.5 s: %s", reads, r.out);
+	cmd_result_free(&r);
+}
+
+/* time.Now()/time.Since() agree with the host clocks within 2 ms (in
+ * practice within the microseconds of the bracketing system calls) and
+ * never step back. */
+START_TEST(timekeep_clock)
+{
+	clock_prog_check(NULL);
+}
+END_TEST
+
+START_TEST(timekeep_clock_seccomp)
+{
+	clock_prog_check("seccomp");
+}
+END_TEST
+
+static long count_in(const char *text, const char *needle)
+{
+	long n = 0;
+	for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The page removes hello's clock_gettime traps; PERSONA_XLAT_TIMEKEEP=0
+ * brings them back. */
+START_TEST(timekeep_traps)
+{
+	if (!fixtures_ready())
+		SKIP_TEST("Go fixtures unavailable (apt-get install golang-go)");
+	char *dir = make_temp_dir("tktrace");
+	long counts[2];
+	for (int off = 0; off < 2; off++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/trace%d.txt", dir, off);
+		setenv("PERSONA_XLAT_TRACE", path, 1);
+		if (off)
+			setenv("PERSONA_XLAT_TIMEKEEP", "0", 1);
+		const char *args[] = { NULL };
+		struct cmd_result r = run_freebsd("hello", args);
+		unsetenv("PERSONA_XLAT_TRACE");
+		unsetenv("PERSONA_XLAT_TIMEKEEP");
+		ck_assert_int_eq(r.status, 0);
+		ck_assert_str_eq(r.out, "hello, world\n");
+		char *t = read_file_str(path);
+		ck_assert_ptr_nonnull(t);
+		counts[off] = count_in(t, "] clock_gettime(");
+		free(t);
+		cmd_result_free(&r);
+	}
+	fprintf(stderr, "hello: %ld clock_gettime traps with the timekeep page, %ld without\n",
+		counts[0], counts[1]);
+	ck_assert_int_gt(counts[1], 5);
+	if (host_tsc_ok())
+		ck_assert_msg(counts[0] * 5 <= counts[1], "%ld traps with the page, %ld without",
+			      counts[0], counts[1]);
+	else
+		ck_assert_int_eq(counts[0], counts[1]); /* page present but disabled */
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 PERSONA_ASAN_SKIP_TEST
 
 Suite *make_suite(void)
@@ -242,6 +459,9 @@ Suite *make_suite(void)
 	tcase_add_test(tc, exec_freebsd_and_linux);
 	tcase_add_test(tc, syscall_heavy);
 	tcase_add_test(tc, trace);
+	tcase_add_test(tc, timekeep_clock);
+	tcase_add_test(tc, timekeep_clock_seccomp);
+	tcase_add_test(tc, timekeep_traps);
 	suite_add_tcase(s, tc);
 	return s;
 }

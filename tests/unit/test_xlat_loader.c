@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syscall-xlat/timekeep.h"
 #include "syscall-xlat/xlat.h"
 #include "tests/harness.h"
 
@@ -276,6 +277,119 @@ END_TEST
 
 PERSONA_ASAN_SKIP_TEST
 
+/* thr_exit(NULL) from the only guest thread ends the process with status
+ * 0 (FreeBSD), even with persona's timekeep refresh thread alive. */
+static const unsigned char thr_exit_code[] = {
+	0xb8, 0xaf, 0x01, 0, 0,                /* mov $431,%eax    (thr_exit) */
+	0x31, 0xff,                            /* xor %edi,%edi */
+	0x0f, 0x05,                            /* syscall */
+	0xb8, 1, 0, 0, 0,                      /* mov $1,%eax      (exit, not reached) */
+	0xbf, 9, 0, 0, 0,                      /* mov $9,%edi */
+	0x0f, 0x05,                            /* syscall */
+};
+
+START_TEST(last_thr_exit_ends_process)
+{
+	char *p = write_prog(thr_exit_code, sizeof(thr_exit_code), ET_EXEC);
+	const char *argv[] = { p, NULL };
+	struct run r = run_guest(p, argv);
+	ck_assert_msg(r.status == 0, "status %d, stderr: %s", r.status, r.err);
+	unlink(p);
+}
+END_TEST
+
+/* The timekeep page read the way Go 1.19's runtime/vdso_freebsd.go reads
+ * it (the layout of /work/shared/reference/freebsd-amd64-structs.txt:
+ * vdsoTimekeep 16 bytes, then 4 vdsoTimehands of 88) agrees with Linux's
+ * CLOCK_MONOTONIC and CLOCK_REALTIME across several refreshes and never
+ * goes back. */
+struct tk_bt { int64_t sec; uint64_t frac; };
+
+static int tk_read(const unsigned char *page, int abs, struct tk_bt *out)
+{
+	for (;;) {
+		if (!__atomic_load_n((const uint32_t *)(page + 4), __ATOMIC_ACQUIRE))
+			return -1; /* tk_enabled */
+		uint32_t cur = __atomic_load_n((const uint32_t *)(page + 8), __ATOMIC_ACQUIRE);
+		const unsigned char *th = page + 16 + 88 * cur;
+		uint32_t gen = __atomic_load_n((const uint32_t *)(th + 4), __ATOMIC_ACQUIRE);
+		struct tk_bt bt;
+		memcpy(&bt, th + 24, sizeof(bt));
+		ck_assert_int_eq(*(const uint32_t *)th, 1); /* VDSO_TH_ALGO_X86_TSC */
+		unsigned int aux;
+		uint64_t tsc = __builtin_ia32_rdtscp(&aux) >> *(const uint32_t *)(th + 56);
+		uint32_t delta = ((uint32_t)tsc - *(const uint32_t *)(th + 16)) & *(const uint32_t *)(th + 20);
+		uint64_t add = *(const uint64_t *)(th + 8) * delta, old = bt.frac;
+		bt.frac += add;
+		bt.sec += bt.frac < old;
+		if (abs) {
+			struct tk_bt b;
+			memcpy(&b, th + 40, sizeof(b));
+			old = bt.frac;
+			bt.frac += b.frac;
+			bt.sec += b.sec + (bt.frac < old);
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (cur == __atomic_load_n((const uint32_t *)(page + 8), __ATOMIC_ACQUIRE) && gen &&
+		    gen == __atomic_load_n((const uint32_t *)(th + 4), __ATOMIC_ACQUIRE)) {
+			*out = bt;
+			return 0;
+		}
+	}
+}
+
+static int64_t tk_ns(struct tk_bt bt)
+{
+	return bt.sec * 1000000000L + (int64_t)((1000000000ULL * (bt.frac >> 32)) >> 32);
+}
+
+static int64_t host_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+START_TEST(timekeep_page_follows_host)
+{
+	unsetenv("PERSONA_XLAT_TIMEKEEP");
+	uint64_t addr = xlat_timekeep_init();
+	ck_assert(addr != 0);
+	const unsigned char *page = (const unsigned char *)(uintptr_t)addr;
+	ck_assert_int_eq(*(const uint32_t *)page, 1); /* VDSO_TK_VER_CURR */
+	if (xlat_timekeep_start() < 0 || !*(const uint32_t *)(page + 4)) {
+		xlat_timekeep_stop();
+		SKIP_TEST("host TSC not invariant or clocksource not tsc: page disabled");
+	}
+	int64_t last = 0, worst[2] = { 0, 0 };
+	long reads = 0;
+	int64_t end = host_ns(CLOCK_MONOTONIC) + 400000000L; /* 8 refreshes */
+	while (host_ns(CLOCK_MONOTONIC) < end) {
+		for (int abs = 0; abs < 2; abs++) {
+			clockid_t id = abs ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+			struct tk_bt bt;
+			int64_t h1 = host_ns(id);
+			ck_assert_int_eq(tk_read(page, abs, &bt), 0);
+			int64_t g = tk_ns(bt), h2 = host_ns(id);
+			int64_t e = g < h1 ? h1 - g : g > h2 ? g - h2 : 0;
+			if (e > worst[abs])
+				worst[abs] = e;
+			if (!abs) {
+				ck_assert_msg(g >= last, "monotonic went back %ld ns", (long)(last - g));
+				last = g;
+			}
+			reads++;
+		}
+	}
+	xlat_timekeep_stop();
+	fprintf(stderr, "timekeep page: %ld reads, worst gap to the host: monotonic %ld ns, "
+		"realtime %ld ns\n", reads, (long)worst[0], (long)worst[1]);
+	/* 200 us: generous for a loaded machine; typically well under 1 us. */
+	ck_assert_int_lt(worst[0], 200000);
+	ck_assert_int_lt(worst[1], 200000);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	PERSONA_ASAN_SKIP_SUITE("freebsd (skipped under ASan)");
@@ -289,6 +403,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, unimplemented_is_enosys_logged_once);
 	tcase_add_test(tc, bad_binary_is_126_and_maps_nothing);
 	tcase_add_test(tc, trap_cost);
+	tcase_add_test(tc, last_thr_exit_ends_process);
+	tcase_add_test(tc, timekeep_page_follows_host);
 	suite_add_tcase(s, tc);
 	return s;
 }
