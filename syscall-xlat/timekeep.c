@@ -20,7 +20,6 @@
  *     REALTIME follows Linux's settimeofday/NTP.
  * Writers use FreeBSD's protocol: fill timehands[(current + 1) % 4] with
  * th_gen 0, then store a new non-zero th_gen, then tk_current. */
-#define _GNU_SOURCE
 #include "syscall-xlat/timekeep.h"
 
 #include <errno.h>
