@@ -194,8 +194,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		fprintf(stderr, "persona: run needs an IMAGE or ROOTFS-DIR; see 'persona run --help'\n");
 		return 125;
 	}
-	if (o->detach && o->rm && false)
-		return 125;
 	o->image = argv[optind];
 	o->args = (const char *const *)argv + optind + 1;
 	o->argc = argc - optind;

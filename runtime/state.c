@@ -136,18 +136,17 @@ int state_save(const struct state *st, struct perr *err)
 	_cleanup_json_ json_t *j = NULL;
 	char path[PATH_MAX];
 
-	j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:s, s:i, s:I, s:i, s:I, s:i, s:b, s:b, s:b, s:s, s:s, s:s,"
+	j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:s, s:i, s:I, s:i, s:I, s:b, s:b, s:b, s:s, s:s, s:s,"
 		      " s:s, s:s, s:O?}}",
 		      "ociVersion", "1.2.0", "id", st->id, "status", st->status, "pid", (int)st->pid, "bundle",
 		      st->dir, "persona", "name", st->name, "monitor", (int)st->monitor, "monitorStart",
 		      (json_int_t)st->monitor_start, "exitCode", st->exit_code, "pidStart",
-		      (json_int_t)st->pid_start, "unused", 0, "oomKilled", st->oom_killed, "autoRemove",
+		      (json_int_t)st->pid_start, "oomKilled", st->oom_killed, "autoRemove",
 		      st->autoremove, "detached", st->detached, "created", st->created, "started", st->started,
 		      "finished", st->finished, "image", st->image, "command", st->command, "cgroup",
 		      st->cgroup);
 	if (!j)
 		return perr_set(err, ENOMEM, "state of %s", st->id);
-	json_object_del(json_object_get(j, "persona"), "unused");
 	snprintf(path, sizeof(path), "%s/state.json", st->dir);
 	return json_dump_path_atomic(j, path, err);
 }
