@@ -3,6 +3,7 @@
  * CreateDirectoryW, RemoveDirectoryW, MoveFileExW, GetFileAttributesW,
  * FindFirstFileW, FindNextFileW, FindClose, GetCurrentDirectoryW).
  * Paths go through win_host_path (path.c). */
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -528,38 +529,41 @@ HANDLE WINAPI FindFirstFileW(LPCWSTR path, WIN32_FIND_DATAW *d)
 	return h;
 }
 
-BOOL WINAPI FindNextFileA(HANDLE h, WIN32_FIND_DATAA *d)
+/* The next entry of a FindFirstFile handle, for the A and W forms;
+ * false with the last error set when there is none. */
+static bool find_step(HANDLE h, char **name, struct stat *st)
 {
 	struct find *f = get_find(h);
-	char *name;
-	struct stat st;
 
 	if (!f) {
 		SetLastError(ERROR_INVALID_HANDLE);
-		return FALSE;
+		return false;
 	}
-	if (!find_next(f, &name, &st)) {
+	if (!find_next(f, name, st)) {
 		SetLastError(ERROR_NO_MORE_FILES);
-		return FALSE;
+		return false;
 	}
+	return true;
+}
+
+BOOL WINAPI FindNextFileA(HANDLE h, WIN32_FIND_DATAA *d)
+{
+	char *name;
+	struct stat st;
+
+	if (!find_step(h, &name, &st))
+		return FALSE;
 	fill_a(d, name, &st);
 	return TRUE;
 }
 
 BOOL WINAPI FindNextFileW(HANDLE h, WIN32_FIND_DATAW *d)
 {
-	struct find *f = get_find(h);
 	char *name;
 	struct stat st;
 
-	if (!f) {
-		SetLastError(ERROR_INVALID_HANDLE);
+	if (!find_step(h, &name, &st))
 		return FALSE;
-	}
-	if (!find_next(f, &name, &st)) {
-		SetLastError(ERROR_NO_MORE_FILES);
-		return FALSE;
-	}
 	fill_w(d, name, &st);
 	return TRUE;
 }
