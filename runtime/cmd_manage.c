@@ -436,8 +436,9 @@ static void no_take(int c, const char *arg)
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'H' }, { NULL, 0, NULL, 0 } };
-	static const char usage[] = "Usage: persona inspect CONTAINER...\n\n"
-				    "Show containers' state and OCI spec as a JSON array.\n";
+	static const char usage[] = "Usage: persona inspect NAME...\n\n"
+				    "Show containers' state and OCI spec as a JSON array; when the first NAME\n"
+				    "is not a container, show images (as persona image inspect).\n";
 	int i = simple_opts(argc, argv, usage, "", lo, no_take), rc = 0;
 	json_t *arr = json_array();
 	struct perr err = { 0 };
@@ -449,6 +450,23 @@ int cmd_inspect(int argc, char **argv)
 		return json_decref(arr), 125;
 	}
 	state_gc();
+	{
+		/* docker's rule: not a container, then an image. */
+		struct state st = { 0 };
+		if (state_lookup(argv[i], &st, &err) < 0) {
+			char **v = calloc((size_t)(argc - i) + 3, sizeof(*v));
+			if (!v)
+				return json_decref(arr), 125;
+			v[0] = "image";
+			v[1] = "inspect";
+			memcpy(v + 2, argv + i, (size_t)(argc - i) * sizeof(*v));
+			json_decref(arr);
+			rc = run_image_helper(v);
+			free(v);
+			return rc;
+		}
+		state_release(&st);
+	}
 	for (; i < argc; i++) {
 		struct state st = { 0 };
 		char path[PATH_MAX];

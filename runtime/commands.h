@@ -14,8 +14,15 @@ int cmd_inspect(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
 
-/* The image commands, in the persona-image helper (runtime/cmd_image.c). */
+/* The image commands, in the persona-image helper: the registry ones in
+ * runtime/cmd_registry.c, the store ones in runtime/cmd_image.c. */
 int cmd_pull(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_image_inspect(int argc, char **argv);
+int cmd_image_prune(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_images(int argc, char **argv);
@@ -44,6 +51,10 @@ int foreign_run(const char *path, int argc, char **argv, bool trace);
  * else ../libexec/persona/ (make install).  -1 when neither exists. */
 #include <stddef.h>
 int image_helper_path(char *out, size_t len);
+
+/* Execute the helper with `argv` (NULL-terminated: the image command and
+ * its arguments).  Returns only on failure, with 125 (message printed). */
+int run_image_helper(char *const *argv);
 
 /* Print usage for a sub-command to stdout. */
 void usage_print(const char *text);

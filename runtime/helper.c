@@ -1,7 +1,8 @@
-/* persona: finding the persona-image helper (see commands.h). */
+/* persona: finding and executing the persona-image helper (see commands.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,4 +26,26 @@ int image_helper_path(char *out, size_t len)
 		return 0;
 	snprintf(out, len, "%s/../libexec/persona/persona-image", self);
 	return access(out, X_OK) == 0 ? 0 : (errno = ENOENT, -1);
+}
+
+int run_image_helper(char *const *argv)
+{
+	char path[PATH_MAX + 32];
+	size_t n = 0;
+
+	if (image_helper_path(path, sizeof(path)) < 0) {
+		fprintf(stderr, "persona: the image commands' helper persona-image is missing; reinstall persona\n");
+		return 125;
+	}
+	while (argv[n])
+		n++;
+	char **v = calloc(n + 2, sizeof(*v));
+	if (!v)
+		return 125;
+	v[0] = path;
+	memcpy(v + 1, argv, n * sizeof(*v));
+	execv(path, v);
+	fprintf(stderr, "persona: %s: %s\n", path, strerror(errno));
+	free(v);
+	return 125;
 }

@@ -1,5 +1,5 @@
-/* persona-image: the image commands (pull, load, import, images, tag,
- * rmi), a helper that `persona` executes for them.  They need libcurl,
+/* persona-image: the image commands (pull, push, login, logout, load,
+ * save, import, images, tag, rmi, image ...), a helper that `persona` executes for them.  They need libcurl,
  * libarchive and libcrypto, about forty shared libraries that take ~6 ms
  * to load; kept out of the persona binary, they cost nothing to a
  * container start.  Invoked as `persona-image COMMAND [ARGS]`. */
@@ -52,16 +52,45 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-	{ "pull", cmd_pull }, { "load", cmd_load }, { "import", cmd_import },
-	{ "images", cmd_images }, { "tag", cmd_tag }, { "rmi", cmd_rmi }, { "prepare", cmd_prepare },
+	{ "pull", cmd_pull },     { "push", cmd_push },     { "login", cmd_login },   { "logout", cmd_logout },
+	{ "load", cmd_load },     { "save", cmd_save },     { "import", cmd_import }, { "images", cmd_images },
+	{ "tag", cmd_tag },       { "rmi", cmd_rmi },       { "prepare", cmd_prepare },
 };
+
+/* `persona image SUB`, docker's management command: ls, rm, inspect,
+ * prune, and the top-level image commands under their own names. */
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} image_subcommands[] = {
+	{ "ls", cmd_images },        { "list", cmd_images },     { "rm", cmd_rmi },      { "inspect", cmd_image_inspect },
+	{ "prune", cmd_image_prune }, { "pull", cmd_pull },      { "push", cmd_push },   { "load", cmd_load },
+	{ "save", cmd_save },        { "import", cmd_import },   { "tag", cmd_tag },
+};
+
+static int cmd_image(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
+		fputs("Usage: persona image COMMAND\n\n"
+		      "Manage images: ls, rm, inspect, prune, pull, push, load, save, import, tag.\n",
+		      argc < 2 ? stderr : stdout);
+		return argc < 2 ? 125 : 0;
+	}
+	for (size_t i = 0; i < sizeof(image_subcommands) / sizeof(image_subcommands[0]); i++)
+		if (!strcmp(argv[1], image_subcommands[i].name))
+			return image_subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "persona: unknown command \"image %s\"; see persona image --help\n", argv[1]);
+	return 125;
+}
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "persona-image: a helper of persona; use persona pull|load|import|images|tag|rmi\n");
+		fprintf(stderr, "persona-image: a helper of persona; use persona pull|push|login|logout|load|save|import|images|tag|rmi|image\n");
 		return 125;
 	}
+	if (!strcmp(argv[1], "image"))
+		return cmd_image(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

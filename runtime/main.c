@@ -26,15 +26,20 @@ static const char usage[] =
 	"  kill     Send a signal to running containers\n"
 	"  rm       Remove containers\n"
 	"  logs     Show the output of a detached container\n"
-	"  inspect  Show a container's state and spec as JSON\n"
+	"  inspect  Show a container's (or an image's) state and spec as JSON\n"
 	"  spec     Write a default OCI config.json\n"
 	"  binfmt   Register FreeBSD programs with binfmt_misc (install, uninstall, status)\n"
 	"  pull     Pull an image from a registry\n"
+	"  push     Push an image to a registry\n"
+	"  login    Keep credentials for a registry\n"
+	"  logout   Forget credentials for a registry\n"
 	"  load     Load an image from an oci-archive or docker-archive tarball\n"
 	"  import   Make a one-layer image from a root filesystem tarball\n"
 	"  images   List images\n"
 	"  tag      Give an image another name\n"
 	"  rmi      Remove images\n"
+	"  save     Write images to an oci-archive or docker-archive tarball\n"
+	"  image    Manage images (ls, rm, inspect, prune, ...)\n"
 	"\n"
 	"Global options:\n"
 	"  --root DIR   state directory (default /run/persona)\n"
@@ -53,22 +58,9 @@ static const struct {
 char **persona_argv;
 int persona_argc;
 
-static const char *const image_commands[] = { "pull", "load", "import", "images", "tag", "rmi", NULL };
-
-/* Execute the persona-image helper for an image command. */
-static int run_image_helper(char **argv)
-{
-	char path[PATH_MAX + 32];
-
-	if (image_helper_path(path, sizeof(path)) < 0) {
-		fprintf(stderr, "persona: the image commands' helper persona-image is missing; reinstall persona\n");
-		return 125;
-	}
-	argv[-1] = path;
-	execv(path, argv - 1);
-	fprintf(stderr, "persona: %s: %s\n", path, strerror(errno));
-	return 125;
-}
+static const char *const image_commands[] = { "pull",   "push", "login", "logout", "load",
+							       "save",   "import", "images", "tag", "rmi",
+							       "image", NULL };
 
 void usage_print(const char *text)
 {
