@@ -19,16 +19,6 @@
 
 static const char layout_text[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 
-const char *img_store_default(const char *dir)
-{
-	const char *env = getenv("PERSONA_STORE");
-	if (dir && *dir)
-		return dir;
-	if (env && *env)
-		return env;
-	return IMG_STORE_DEFAULT;
-}
-
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];

@@ -14,6 +14,7 @@
 
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "images/prepared.h"
 #include "runtime/commands.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
@@ -236,9 +237,10 @@ static void command_string(const json_t *spec, char *buf, size_t len)
 	}
 }
 
-/* An image from the store: `persona-image prepare REF` unpacks its layers
- * when needed and tells them and the image's config (the helper keeps
- * libcurl, libarchive and libcrypto out of this process).  Fills
+/* An image from the store: the prepared-root cache (images/prepared.h)
+ * when it holds, else `persona-image prepare REF`, which unpacks the
+ * layers when needed and tells them and the image's config (the helper
+ * keeps libcurl, libarchive and libcrypto out of this process).  Fills
  * o->lowerdirs, o->image_config and `rootfs` (the layer whose /etc/passwd
  * the container sees, for -u NAME).  0, or the exit status to return. */
 static int prepare_image(struct run_opts *o, char *rootfs, size_t len, json_t **image)
@@ -251,6 +253,9 @@ static int prepare_image(struct run_opts *o, char *rootfs, size_t len, json_t **
 	size_t i, total = 0;
 	char *joined, *q;
 
+	*image = img_prepared_lookup(NULL, o->image);
+	if (*image)
+		goto answered;
 	if (image_helper_path(helper, sizeof(helper)) < 0) {
 		fprintf(stderr, "persona: image \"%s\": the image helper persona-image is missing\n", o->image);
 		return 125;
@@ -276,6 +281,7 @@ static int prepare_image(struct run_opts *o, char *rootfs, size_t len, json_t **
 		*image = NULL;
 		return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 125;
 	}
+answered:
 	layers = json_object_get(*image, "lowerdirs");
 	if (!json_array_size(layers)) {
 		fprintf(stderr, "persona: image \"%s\": has no layers to run\n", o->image);

@@ -9,13 +9,15 @@
 
 #include "common/json.h"
 #include "images/image.h"
+#include "images/prepared.h"
 #include "runtime/commands.h"
 
 /* `persona-image prepare REF`: for `persona run IMAGE`, the image's layers
  * (unpacked when not yet cached) and configuration, as one JSON object on
  * standard output: {"lowerdirs": [top first], "passwd_layer": DIR of the
  * layer whose etc/passwd the container sees (or null), "config": {...}}.
- * The store is $PERSONA_STORE or the default. */
+ * The store is $PERSONA_STORE or the default.  The answer is also kept
+ * in the prepared-root cache (images/prepared.h). */
 static int cmd_prepare(int argc, char **argv)
 {
 	struct perr err = { 0 };
@@ -38,6 +40,13 @@ static int cmd_prepare(int argc, char **argv)
 	passwd = images_layer_with(lowers, n, "etc/passwd");
 	out = json_pack("{s:o, s:s?, s:o}", "lowerdirs", arr, "passwd_layer", passwd >= 0 ? lowers[passwd] : NULL,
 			"config", config);
+	{
+		/* for the next `persona run` of this image, which then needs no helper */
+		char dg[72];
+		struct perr ignored = { 0 };
+		if (img_prepared_manifest(NULL, argv[1], dg))
+			img_prepared_save(NULL, dg, out, &ignored);
+	}
 	char *text = json_dumps(out, JSON_COMPACT);
 	puts(text ? text : "{}");
 	free(text);
