@@ -42,6 +42,8 @@ static const char run_usage[] =
 	"  -t, --tty                  give the container a terminal\n"
 	"  -e, --env KEY[=VALUE]      set an environment variable\n"
 	"      --env-file FILE        read KEY=VALUE lines\n"
+	"  -l, --label KEY=VALUE      a label (an OCI annotation of the container; the\n"
+	"                             image's Labels are kept unless overridden)\n"
 	"  -w, --workdir DIR          working directory in the container\n"
 	"  -u, --user UID[:GID]|NAME  user to run as (names from the container's /etc/passwd)\n"
 	"  -h, --hostname NAME        the container's host name\n"
@@ -98,6 +100,7 @@ static void free_opts(struct run_opts *o)
 	strv_free(&o->ulimits);
 	strv_free(&o->cap_add);
 	strv_free(&o->cap_drop);
+	strv_free(&o->labels);
 }
 
 /* Return 0 to go on, or an exit status (help, usage error). */
@@ -110,6 +113,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "label", required_argument, NULL, 'l' },
 		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "user", required_argument, NULL, 'u' },
@@ -138,7 +142,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	int c;
 
 	o->no_new_privs = -1;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:l:", opts, NULL)) != -1) {
 		if (c != OPT_TRACE && c != OPT_HELP && c != '?')
 			o->container_opts++;
 		switch (c) {
@@ -150,6 +154,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'e': strv_add(&o->env, optarg); break;
 		case OPT_ENV_FILE: strv_add(&o->env_files, optarg); break;
 		case 'w': o->workdir = optarg; break;
+		case 'l': strv_add(&o->labels, optarg); break;
 		case 'u': o->user = optarg; break;
 		case 'h': o->hostname = optarg; break;
 		case 'v': strv_add(&o->volumes, optarg); break;

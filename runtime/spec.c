@@ -402,6 +402,33 @@ fail:
 	return proc;
 }
 
+/* Labels as docker keeps them, here as OCI annotations (config.md
+ * "annotations"): the image's Labels (string values), then --label
+ * KEY=VALUE over them.  A key must be non-empty and not one of persona's
+ * own (io.persona.*). */
+static int add_labels(json_t *annotations, const struct run_opts *o, struct perr *err)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(json_object_get(o->image_config, "Labels"), k, v)
+		if (json_is_string(v) && *k && strncmp(k, "io.persona.", 11))
+			json_object_set(annotations, k, v);
+	for (size_t i = 0; i < o->labels.n; i++) {
+		const char *kv = o->labels.v[i], *eq = strchr(kv, '=');
+		size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
+		if (!kl || !strncmp(kv, "io.persona.", 11))
+			return perr_set(err, 0, "--label \"%s\": use KEY=VALUE with a KEY not starting with "
+					"io.persona.", kv);
+		char *key = strndup(kv, kl);
+		if (!key)
+			return perr_set(err, ENOMEM, "--label");
+		json_object_set_new(annotations, key, json_string(eq ? eq + 1 : ""));
+		free(key);
+	}
+	return 0;
+}
+
 json_t *spec_from_run(const struct run_opts *o, const char *id, struct perr *err)
 {
 	_cleanup_json_ json_t *spec = NULL;
@@ -448,6 +475,8 @@ json_t *spec_from_run(const struct run_opts *o, const char *id, struct perr *err
 		return perr_set(err, ENOMEM, "spec"), NULL;
 	if (o->lowerdirs)
 		json_object_set_new(json_object_get(spec, "annotations"), ANNOT_LOWERDIRS, json_string(o->lowerdirs));
+	if (add_labels(json_object_get(spec, "annotations"), o, err) < 0)
+		return NULL;
 	const char *stopsig = json_str(o->image_config, "StopSignal");
 	if (stopsig)
 		json_object_set_new(json_object_get(spec, "annotations"), "org.opencontainers.image.stopSignal",

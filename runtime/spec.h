@@ -24,13 +24,13 @@ struct run_opts {
 	int argc;                   /* IMAGE and its command, as counted on the command line */
 	int container_opts;         /* how many options other than --trace were given */
 	int no_new_privs;           /* -1 default (on), 0 off, 1 on */
-	struct strv env, env_files, volumes, tmpfs, ulimits, cap_add, cap_drop;
+	struct strv env, env_files, volumes, tmpfs, ulimits, cap_add, cap_drop, labels;
 	const char *image;          /* as the user named it */
 	const char *rootfs;         /* the directory to use as the lower layer */
 	const char *const *args;    /* the command, NULL-terminated; may be empty */
 	const char *const *default_args;   /* the image's command when none is given */
 	/* An image from the store (persona-image prepare): */
-	const json_t *image_config; /* its config object: Entrypoint, Cmd, Env, WorkingDir, User, StopSignal */
+	const json_t *image_config; /* its config object: Entrypoint, Cmd, Env, WorkingDir, User, StopSignal, Labels */
 	const char *lowerdirs;      /* its layers, top first, ':'-joined (overlay lowerdir) */
 };
 

@@ -111,6 +111,31 @@ START_TEST(spec_flags_become_fields)
 }
 END_TEST
 
+/* docker run --label over the image's Labels; both become annotations. */
+START_TEST(spec_labels_become_annotations)
+{
+	static const char *labels[] = { "b=over", "c", NULL };
+	json_t *cfg = json_pack("{s:{s:s, s:s, s:s, s:i}}", "Labels", "a", "1", "b", "2", "io.persona.init", "true",
+				"n", 5);
+	struct run_opts o = { .image = "x", .rootfs = rootfs, .args = sh, .no_new_privs = -1, .image_config = cfg,
+			      .labels = { labels, 2 } };
+	struct perr err = { 0 };
+	json_t *spec = spec_from_run(&o, id, &err), *ann;
+
+	ck_assert_msg(spec, "%s", err.msg);
+	ann = json_object_get(spec, "annotations");
+	ck_assert_str_eq(json_str(ann, "a"), "1");
+	ck_assert_str_eq(json_str(ann, "b"), "over");
+	ck_assert_str_eq(json_str(ann, "c"), "");
+	ck_assert_str_eq(json_str(ann, "io.persona.init"), "false");   /* an image cannot set persona's own */
+	ck_assert_ptr_null(json_object_get(ann, "n"));                  /* not a string: not a label */
+	json_decref(spec);
+	json_decref(cfg);
+}
+END_TEST
+
+static const char *bad_label_empty[] = { "=x", NULL }, *bad_label_ours[] = { "io.persona.init=true", NULL };
+
 START_TEST(spec_bad_values_name_the_flag)
 {
 	static const struct {
@@ -130,6 +155,8 @@ START_TEST(spec_bad_values_name_the_flag)
 		{ { .workdir = "relative" }, "--workdir" },
 		{ { .user = "nobody-here" }, "nobody-here" },
 		{ { .seccomp = "/nonexistent.json" }, "/nonexistent.json" },
+		{ { .labels = { bad_label_empty, 1 } }, "--label" },
+		{ { .labels = { bad_label_ours, 1 } }, "--label" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -222,6 +249,7 @@ Suite *make_suite(void)
 	tcase_add_checked_fixture(t, make_rootfs, drop_rootfs);
 	tcase_add_test(t, spec_defaults_follow_docker);
 	tcase_add_test(t, spec_flags_become_fields);
+	tcase_add_test(t, spec_labels_become_annotations);
 	tcase_add_test(t, spec_bad_values_name_the_flag);
 	suite_add_tcase(s, t);
 	t = tcase_create("rootfs");
