@@ -27,6 +27,8 @@ static const char run_usage[] =
 	"persona load, pull; $PERSONA_STORE moves the store) or \"busybox\" (made\n"
 	"from the host's busybox-static on first use); ROOTFS-DIR is any directory\n"
 	"holding a root filesystem.  Either is used read-only under an overlay.\n"
+	"COMMAND may be a FreeBSD amd64 or Windows x86-64 program in the image\n"
+	"(\"C:\\app\\prog.exe\" names /app/prog.exe): persona runs it there.\n"
 	"\n"
 	"   or: persona run [--trace] PROGRAM [ARG...]\n"
 	"\n"

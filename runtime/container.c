@@ -37,6 +37,8 @@
 #include "isolation/rootfs.h"
 #include "isolation/seccomp.h"
 #include "runtime/commands.h"
+#include "syscall-xlat/xlat.h"
+#include "winapi-shim/win.h"
 
 const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, 0 };
 
@@ -172,6 +174,39 @@ static int lookup_command(const char *cmd, const json_t *env, char *out, size_t 
 		err->status = 127;
 	}
 	return -1;
+}
+
+/* A Windows command line's program, "C:\\app\\prog.exe" (or with
+ * forward slashes), names /app/prog.exe in the container: C: is the
+ * container's root, as for `persona run prog.exe` on the host when
+ * PERSONA_WIN_DRIVE_C is unset.  Anything else is returned as is. */
+static const char *windows_command(const char *cmd, char *out, size_t len)
+{
+	if (!cmd || !(cmd[0] == 'C' || cmd[0] == 'c') || cmd[1] != ':' || (cmd[2] != '\\' && cmd[2] != '/'))
+		return cmd;
+	snprintf(out, len, "%s", cmd + 2);
+	for (char *p = out; *p; p++)
+		if (*p == '\\')
+			*p = '/';
+	return out;
+}
+
+/* Is `exe` a program persona runs itself (FreeBSD amd64 ELF, Windows
+ * PE32+)?  1 yes, 0 no (Linux programs, scripts), -1 + err for a
+ * malformed one (err->status 126). */
+static int is_foreign(const char *exe, struct perr *err)
+{
+	int fd = open(exe, O_RDONLY | O_CLOEXEC), kind;
+
+	if (fd < 0)
+		return 0;   /* execve says why */
+	kind = xlat_detect(fd, err);
+	if (kind == 0)
+		kind = pe_detect(fd, err);
+	else if (kind > 0)
+		kind = 1;
+	close(fd);
+	return kind;
 }
 
 static int setup_terminal(int sync, struct perr *err)
@@ -426,8 +461,13 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 		child_fail(sync, &err, 125);
 	}
 	json_t *args = json_object_get(process, "args");
-	if (lookup_command(json_string_value(json_array_get(args, 0)), env, exe, sizeof(exe), &err) < 0)
+	char unix_cmd[PATH_MAX];
+	const char *cmd = windows_command(json_string_value(json_array_get(args, 0)), unix_cmd, sizeof(unix_cmd));
+	if (lookup_command(cmd, env, exe, sizeof(exe), &err) < 0)
 		child_fail(sync, &err, err.status);
+	int foreign = is_foreign(exe, &err);
+	if (foreign < 0)
+		child_fail(sync, &err, err.status ? err.status : 126);
 
 	send_msg(sync, MSG_READY, 0, NULL, -1);
 	snprintf(fifo_proc, sizeof(fifo_proc), "/proc/self/fd/%d", fifo_fd);
@@ -440,14 +480,23 @@ static __attribute__((noreturn)) void child_main(struct container *c, int sync, 
 	close(fifo_fd);
 
 	size_t argc = json_array_size(args), envc = json_array_size(env);
-	char **argv = calloc(argc + 1, sizeof(char *)), **envp = calloc(envc + 1, sizeof(char *));
+	char **argv = calloc(argc + 2, sizeof(char *)), **envp = calloc(envc + 1, sizeof(char *));
 	for (size_t i = 0; i < argc; i++)
-		argv[i] = (char *)json_string_value(json_array_get(args, i));
+		argv[i + 1] = (char *)json_string_value(json_array_get(args, i));
 	for (size_t i = 0; i < envc; i++)
 		envp[i] = (char *)json_string_value(json_array_get(env, i));
 	sigprocmask(SIG_SETMASK, &c->saved_mask, NULL);
 	if (nnp && filter && seccomp_load_prog(filter, &err) < 0)
 		child_fail(sync, &err, 125);
+	if (foreign) {
+		/* persona itself runs it, as `persona PATH ARGS` (binfmt_misc's
+		 * form): /proc/self/exe is the host's persona binary even though
+		 * the container cannot see its path, and it is static. */
+		argv[0] = "persona";
+		argv[1] = exe;
+		execve("/proc/self/exe", argv, envp);
+	}
+	argv++;
 	execve(exe, argv, envp);
 	perr_set(&err, errno, "exec: \"%s\"", argv[0]);
 	child_fail(sync, &err, errno == ENOENT ? 127 : 126);

@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -140,6 +141,24 @@ const char *test_persona_bin(void)
 {
 	const char *b = getenv("PERSONA_BIN");
 	return b && *b ? b : "build/persona";
+}
+
+bool test_persona_is_dynamic(void)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	bool dynamic = false;
+	int fd = open(test_persona_bin(), O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) && !memcmp(eh.e_ident, ELFMAG, SELFMAG))
+		for (int i = 0; i < eh.e_phnum && !dynamic; i++)
+			dynamic = pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (size_t)i * eh.e_phentsize)) ==
+					  (ssize_t)sizeof(ph) &&
+				  ph.p_type == PT_INTERP;
+	close(fd);
+	return dynamic;
 }
 
 const char *test_state_root(void)

@@ -88,6 +88,10 @@ Suite *make_suite(void);
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* Is the persona binary under test dynamically linked (an ELF PT_INTERP:
+ * SAN=1 or STATIC=0 builds)? */
+bool test_persona_is_dynamic(void);
+
 /* Give this suite binary a state root of its own,
  * /run/persona-test.NAME.PID, unless PERSONA_TEST_ROOT is set, so that
  * suites run at the same time (by several people on one machine) never
