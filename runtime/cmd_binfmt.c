@@ -1,7 +1,8 @@
 /* persona binfmt install|uninstall|status: register FreeBSD amd64
- * executables with the kernel's binfmt_misc, so that `./prog` runs them
- * through persona from any shell and, thanks to flag F, inside containers
- * (see syscall-xlat/binfmt.h and docs/freebsd.md). */
+ * executables and Windows PE programs with the kernel's binfmt_misc, so
+ * that `./prog` runs them through persona from any shell and, thanks to
+ * flag F, inside containers (see runtime/binfmt.h, docs/freebsd.md and
+ * docs/windows.md). */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,25 +10,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runtime/binfmt.h"
 #include "runtime/commands.h"
-#include "syscall-xlat/binfmt.h"
 
 static const char binfmt_usage[] =
-	"Usage: persona binfmt install [--interpreter PATH]\n"
-	"       persona binfmt uninstall\n"
-	"       persona binfmt status\n"
+	"Usage: persona binfmt install [--interpreter PATH] [FORMAT...]\n"
+	"       persona binfmt uninstall [FORMAT...]\n"
+	"       persona binfmt status [FORMAT...]\n"
 	"\n"
-	"Register FreeBSD amd64 executables (ELF64, EI_OSABI FreeBSD, x86-64) with the kernel's\n"
-	"binfmt_misc as \"" BINFMT_NAME "\", so that they run through persona when executed\n"
-	"directly.  Flag F: the interpreter is opened now, so the registration also works inside\n"
-	"containers and other mount namespaces.  Needs root; mounts binfmt_misc if needed.\n"
+	"Register foreign programs with the kernel's binfmt_misc, so that they run through\n"
+	"persona when executed directly.  FORMAT: freebsd (FreeBSD amd64 executables: ELF64,\n"
+	"EI_OSABI FreeBSD, x86-64; entry persona-freebsd) and windows (PE programs, by their\n"
+	"\"MZ\"; entry persona-pe); both when none is named.  Flag F: the interpreter is opened\n"
+	"now, so the registration also works inside containers and other mount namespaces.\n"
+	"Needs root; mounts binfmt_misc if needed.\n"
 	"\n"
 	"Options:\n"
 	"  --interpreter PATH   the persona binary to run them with (default: this one).  Inside\n"
 	"                       containers without the host's C library it must be static-pie.\n"
 	"  --help               this text\n"
 	"\n"
-	"status exits 0 when the entry is installed and enabled, 1 when not.\n";
+	"status exits 0 when every entry named is installed and enabled, 1 when not.\n";
 
 static int binfmt_fail(const char *what, struct perr *err)
 {
@@ -35,7 +38,7 @@ static int binfmt_fail(const char *what, struct perr *err)
 	return perr_exit_status(err);
 }
 
-static int do_install(const char *interp)
+static int do_install(const struct binfmt_format *const *fmts, const char *interp)
 {
 	char self[PATH_MAX];
 	struct perr err = { 0 };
@@ -56,15 +59,39 @@ static int do_install(const char *interp)
 		}
 		interp = self;
 	}
-	if (binfmt_install(interp, &changed, &err) < 0)
-		return binfmt_fail("install", &err);
+	for (; *fmts; fmts++) {
+		if (binfmt_install(*fmts, interp, &changed, &err) < 0)
+			return binfmt_fail("install", &err);
+		printf("%s %s: interpreter %s, flags F\n", (*fmts)->name, changed ? "installed" : "already installed",
+		       interp);
+	}
 	if (binfmt_interp_is_dynamic(interp) == 1)
-		fprintf(stderr, "persona: binfmt install: warning: %s is dynamically linked: FreeBSD "
+		fprintf(stderr, "persona: binfmt install: warning: %s is dynamically linked: foreign "
 			"programs run through it on the host, but not in containers that lack its "
 			"loader and C library; give --interpreter a static-pie persona\n", interp);
-	printf("%s %s: interpreter %s, flags F\n", BINFMT_NAME, changed ? "installed" : "already installed",
-	       interp);
 	return 0;
+}
+
+static int do_status(const struct binfmt_format *const *fmts)
+{
+	struct perr err = { 0 };
+	struct binfmt_state st;
+	int rc = 0;
+
+	for (; *fmts; fmts++) {
+		if (binfmt_status(*fmts, &st, &err) < 0)
+			return binfmt_fail("status", &err);
+		if (!st.installed) {
+			printf("%s: not installed\n", (*fmts)->name);
+			rc = 1;
+			continue;
+		}
+		printf("%s: %s\ninterpreter %s\nflags %s\nmagic %s\nmask %s\n", (*fmts)->name,
+		       st.enabled ? "enabled" : "disabled", st.interpreter, st.flags, st.magic, st.mask);
+		if (!st.enabled)
+			rc = 1;
+	}
+	return rc;
 }
 
 int cmd_binfmt(int argc, char **argv)
@@ -74,11 +101,15 @@ int cmd_binfmt(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *interp = NULL;
+	const struct binfmt_format *fmts[8];
+	const char *interp = NULL, *action = NULL;
 	struct perr err = { 0 };
+	size_t nf = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	/* Options anywhere: persona binfmt install --interpreter X freebsd */
+	while (optind < argc) {
+		c = getopt_long(argc, argv, "+", opts, NULL);
 		if (c == 'H') {
 			fputs(binfmt_usage, stdout);
 			return 0;
@@ -87,56 +118,50 @@ int cmd_binfmt(int argc, char **argv)
 			interp = optarg;
 			continue;
 		}
-		fputs("See 'persona binfmt --help'.\n", stderr);
-		return 125;
+		if (c != -1) {
+			fputs("See 'persona binfmt --help'.\n", stderr);
+			return 125;
+		}
+		if (optind >= argc)
+			break;
+		const char *word = argv[optind++];
+		if (!action) {
+			action = word;
+			continue;
+		}
+		const struct binfmt_format *f = binfmt_format(word);
+		if (!f) {
+			fprintf(stderr, "persona: binfmt %s: unknown format \"%s\" (freebsd, windows)\n", action, word);
+			return 125;
+		}
+		if (nf < sizeof(fmts) / sizeof(fmts[0]) - 1)
+			fmts[nf++] = f;
 	}
-	/* Options may also follow the action: persona binfmt install --interpreter X */
-	if (optind >= argc) {
+	if (!action) {
 		fputs(binfmt_usage, stderr);
 		return 125;
 	}
-	const char *action = argv[optind++];
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c == 'H') {
-			fputs(binfmt_usage, stdout);
-			return 0;
-		}
-		if (c == 'i') {
-			interp = optarg;
-			continue;
-		}
-		fputs("See 'persona binfmt --help'.\n", stderr);
-		return 125;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "persona: binfmt %s: unexpected argument \"%s\"\n", action, argv[optind]);
-		return 125;
-	}
+	if (!nf)
+		for (const struct binfmt_format *f = binfmt_formats; f->name; f++)
+			fmts[nf++] = f;
+	fmts[nf] = NULL;
 	if (interp && strcmp(action, "install")) {
 		fprintf(stderr, "persona: binfmt %s: --interpreter is for install\n", action);
 		return 125;
 	}
 	if (!strcmp(action, "install"))
-		return do_install(interp);
+		return do_install(fmts, interp);
 	if (!strcmp(action, "uninstall")) {
-		bool removed;
-		if (binfmt_uninstall(&removed, &err) < 0)
-			return binfmt_fail("uninstall", &err);
-		printf("%s %s\n", BINFMT_NAME, removed ? "uninstalled" : "was not installed");
+		for (size_t i = 0; i < nf; i++) {
+			bool removed;
+			if (binfmt_uninstall(fmts[i], &removed, &err) < 0)
+				return binfmt_fail("uninstall", &err);
+			printf("%s %s\n", fmts[i]->name, removed ? "uninstalled" : "was not installed");
+		}
 		return 0;
 	}
-	if (!strcmp(action, "status")) {
-		struct binfmt_state st;
-		if (binfmt_status(&st, &err) < 0)
-			return binfmt_fail("status", &err);
-		if (!st.installed) {
-			printf("%s: not installed\n", BINFMT_NAME);
-			return 1;
-		}
-		printf("%s: %s\ninterpreter %s\nflags %s\nmagic %s\nmask %s\n", BINFMT_NAME,
-		       st.enabled ? "enabled" : "disabled", st.interpreter, st.flags, st.magic, st.mask);
-		return st.enabled ? 0 : 1;
-	}
+	if (!strcmp(action, "status"))
+		return do_status(fmts);
 	fprintf(stderr, "persona: binfmt: unknown action \"%s\" (install, uninstall, status)\n", action);
 	return 125;
 }

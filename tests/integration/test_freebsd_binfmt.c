@@ -1,5 +1,6 @@
 /* Integration tests: `persona binfmt install|uninstall|status` registers
- * FreeBSD amd64 executables with binfmt_misc, so that a shell runs
+ * FreeBSD amd64 executables (and Windows PE programs) with binfmt_misc,
+ * so that a shell runs
  * `./hello.freebsd` directly, on the host and (flag F) inside a container
  * whose root has no persona.  The registration is global to the machine:
  * the suite removes it after every test case, even a failed one, and puts
@@ -9,14 +10,15 @@
 #include <limits.h>
 #include <libgen.h>
 
-#include "syscall-xlat/binfmt.h"
+#include "runtime/binfmt.h"
 #include "tests/integration/integ.h"
 
 /* runtime/cmd_binfmt.c; not yet in runtime/commands.h */
 int cmd_binfmt(int argc, char **argv);
 
 #define BUILD_SH "tests/fixtures/freebsd/build.sh"
-#define ENTRY BINFMT_DIR "/" BINFMT_NAME
+#define ENTRY BINFMT_DIR "/persona-freebsd"
+#define PE_ENTRY BINFMT_DIR "/persona-pe"
 
 static char cache[4096];
 static char self[PATH_MAX];
@@ -103,7 +105,7 @@ static void binfmt_save(void)
 	struct perr err = { 0 };
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
-	if (!binfmt_unusable() && binfmt_status(&st, &err) == 0 && st.installed && !saved_interp[0])
+	if (!binfmt_unusable() && binfmt_status(BINFMT_FREEBSD, &st, &err) == 0 && st.installed && !saved_interp[0])
 		snprintf(saved_interp, sizeof(saved_interp), "%s", st.interpreter);
 }
 
@@ -111,8 +113,9 @@ static void binfmt_save(void)
 static void binfmt_clear(void)
 {
 	struct perr err = { 0 };
-	if (!binfmt_unusable() && binfmt_uninstall(NULL, &err) < 0)
-		fprintf(stderr, "setup: %s\n", err.msg);
+	for (const struct binfmt_format *f = binfmt_formats; f->name; f++)
+		if (!binfmt_unusable() && binfmt_uninstall(f, NULL, &err) < 0)
+			fprintf(stderr, "setup: %s\n", err.msg);
 }
 
 static void binfmt_restore(void)
@@ -120,9 +123,10 @@ static void binfmt_restore(void)
 	struct perr err = { 0 };
 	if (binfmt_unusable())
 		return;
-	if (binfmt_uninstall(NULL, &err) < 0)
-		fprintf(stderr, "teardown: %s\n", err.msg);
-	if (saved_interp[0] && binfmt_install(saved_interp, NULL, &err) < 0)
+	for (const struct binfmt_format *f = binfmt_formats; f->name; f++)
+		if (binfmt_uninstall(f, NULL, &err) < 0)
+			fprintf(stderr, "teardown: %s\n", err.msg);
+	if (saved_interp[0] && binfmt_install(BINFMT_FREEBSD, saved_interp, NULL, &err) < 0)
 		fprintf(stderr, "teardown: restore the previous entry: %s\n", err.msg);
 }
 
@@ -193,6 +197,16 @@ START_TEST(install_run_uninstall)
 	cmd_result_free(&b);
 	cmd_result_free(&l);
 
+	/* Windows programs too, when the mingw fixtures are built. */
+	if (access("/var/cache/persona-tests/windows/hello.exe", X_OK) == 0) {
+		r = sh("cd / && /var/cache/persona-tests/windows/hello.exe");
+		ck_assert_status(r, 0);
+		ck_assert_out_has(r, "hello, world!");
+		cmd_result_free(&r);
+	} else {
+		fprintf(stderr, "NOTE: no Windows fixtures (tests/fixtures/windows/build.sh): persona-pe not run\n");
+	}
+
 	/* Linux programs are not matched: they still run natively. */
 	snprintf(script, sizeof(script), "'%s/hello.linux' && /bin/true", cache);
 	r = sh(script);
@@ -205,6 +219,7 @@ START_TEST(install_run_uninstall)
 	ck_assert_out_has(r, "uninstalled");
 	cmd_result_free(&r);
 	ck_assert_msg(!path_exists(ENTRY), "%s still there after uninstall", ENTRY);
+	ck_assert_msg(!path_exists(PE_ENTRY), "%s still there after uninstall", PE_ENTRY);
 	r = BINFMT("uninstall");
 	ck_assert_status(r, 0);
 	ck_assert_out_has(r, "was not installed");
@@ -242,6 +257,11 @@ START_TEST(bad_usage)
 	ck_assert_status(r, 125);
 	cmd_result_free(&r);
 	ck_assert_msg(!path_exists(ENTRY), "a failed install left %s", ENTRY);
+	ck_assert_msg(!path_exists(PE_ENTRY), "a failed install left %s", PE_ENTRY);
+	r = BINFMT("install", "--interpreter", "/nonexistent/persona", "vms");
+	ck_assert_status(r, 125);
+	ck_assert_err_has(r, "vms");
+	cmd_result_free(&r);
 }
 END_TEST
 

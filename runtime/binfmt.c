@@ -1,5 +1,4 @@
-/* persona syscall-xlat: binfmt_misc registration of FreeBSD amd64
- * executables (see binfmt.h). */
+/* persona: binfmt_misc registration of foreign programs (see binfmt.h). */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,24 +9,46 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "syscall-xlat/binfmt.h"
+#include "runtime/binfmt.h"
 
-#define ENTRY BINFMT_DIR "/" BINFMT_NAME
 #define REGISTER BINFMT_DIR "/register"
 
 /* The first 20 bytes of the ELF header: e_ident, e_type, e_machine. */
-static const unsigned char magic[20] = {
+static const unsigned char freebsd_magic[20] = {
 	0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_FREEBSD,
 	0, 0, 0, 0, 0, 0, 0, 0, /* EI_ABIVERSION, padding */
 	ET_EXEC, 0,             /* ET_EXEC (2) or, through the mask, ET_DYN (3) */
 	EM_X86_64, 0,
 };
-static const unsigned char mask[20] = {
+static const unsigned char freebsd_mask[20] = {
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0xfe, 0xff,
 	0xff, 0xff,
 };
+/* The DOS header's e_magic. */
+static const unsigned char pe_magic[2] = { 'M', 'Z' }, pe_mask[2] = { 0xff, 0xff };
+
+const struct binfmt_format binfmt_formats[] = {
+	{ "persona-freebsd", "freebsd", "FreeBSD amd64 executables", freebsd_magic, freebsd_mask,
+	  sizeof(freebsd_magic) },
+	{ "persona-pe", "windows", "Windows PE programs", pe_magic, pe_mask, sizeof(pe_magic) },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
+};
+
+const struct binfmt_format *binfmt_format(const char *key)
+{
+	for (const struct binfmt_format *f = binfmt_formats; f->name; f++)
+		if (!strcmp(f->key, key))
+			return f;
+	return NULL;
+}
+
+/* BINFMT_DIR/NAME */
+static void entry_path(const struct binfmt_format *f, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", BINFMT_DIR, f->name);
+}
 
 static void hex_escaped(char *out, const unsigned char *b, size_t n)
 {
@@ -42,18 +63,18 @@ static void hex_plain(char *out, const unsigned char *b, size_t n)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-int binfmt_rule(const char *interp, char *buf, size_t len, struct perr *err)
+int binfmt_rule(const struct binfmt_format *f, const char *interp, char *buf, size_t len, struct perr *err)
 {
-	char m[sizeof(magic) * 4 + 1], k[sizeof(mask) * 4 + 1];
+	char m[20 * 4 + 1], k[20 * 4 + 1];
 
 	if (!interp || interp[0] != '/')
 		return perr_set(err, EINVAL, "binfmt_misc interpreter \"%s\": not an absolute path",
 				interp ? interp : "");
 	if (strpbrk(interp, ":\n"))
 		return perr_set(err, EINVAL, "binfmt_misc interpreter \"%s\": holds ':' or a newline", interp);
-	hex_escaped(m, magic, sizeof(magic));
-	hex_escaped(k, mask, sizeof(mask));
-	int n = snprintf(buf, len, ":%s:M:0:%s:%s:%s:F", BINFMT_NAME, m, k, interp);
+	hex_escaped(m, f->magic, f->len);
+	hex_escaped(k, f->mask, f->len);
+	int n = snprintf(buf, len, ":%s:M:0:%s:%s:%s:F", f->name, m, k, interp);
 	if (n < 0 || (size_t)n >= len)
 		return perr_set(err, ENAMETOOLONG, "binfmt_misc interpreter \"%s\"", interp);
 	return 0;
@@ -89,23 +110,24 @@ static void take(char *dst, size_t len, const char *v)
 	snprintf(dst, len, "%.*s", (int)strcspn(v, "\n"), v);
 }
 
-int binfmt_status(struct binfmt_state *st, struct perr *err)
+int binfmt_status(const struct binfmt_format *f, struct binfmt_state *st, struct perr *err)
 {
-	char buf[8192];
+	char buf[8192], entry[256];
 	ssize_t n;
 
 	memset(st, 0, sizeof(*st));
 	if (binfmt_mount(err) < 0)
 		return -1;
-	_cleanup_close_ int fd = open(ENTRY, O_RDONLY | O_CLOEXEC);
+	entry_path(f, entry, sizeof(entry));
+	_cleanup_close_ int fd = open(entry, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return perr_set(err, errno, "read %s", ENTRY);
+		return perr_set(err, errno, "read %s", entry);
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
-		return perr_set(err, errno, "read %s", ENTRY);
+		return perr_set(err, errno, "read %s", entry);
 	buf[n] = '\0';
 	st->installed = true;
 	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
@@ -165,16 +187,17 @@ int binfmt_interp_is_dynamic(const char *path)
 	return elf_info(path, NULL);
 }
 
-int binfmt_install(const char *interp, bool *changed, struct perr *err)
+int binfmt_install(const struct binfmt_format *f, const char *interp, bool *changed, struct perr *err)
 {
-	char rule[4096 + 256];
+	char rule[4096 + 256], entry[256];
 	struct binfmt_state st;
 	struct stat sb;
 	int type = 0;
 
 	if (changed)
 		*changed = false;
-	if (binfmt_rule(interp, rule, sizeof(rule), err) < 0)
+	entry_path(f, entry, sizeof(entry));
+	if (binfmt_rule(f, interp, rule, sizeof(rule), err) < 0)
 		return -1;
 	if (stat(interp, &sb) < 0)
 		return perr_set(err, errno, "binfmt_misc interpreter \"%s\"", interp);
@@ -188,17 +211,17 @@ int binfmt_install(const char *interp, bool *changed, struct perr *err)
 				"with -pie or -static-pie)", interp);
 	if (geteuid() != 0)
 		return perr_set(err, EPERM, "register with binfmt_misc: run as root");
-	if (binfmt_status(&st, err) < 0)
+	if (binfmt_status(f, &st, err) < 0)
 		return -1;
 
-	char m[sizeof(magic) * 2 + 1], k[sizeof(mask) * 2 + 1];
-	hex_plain(m, magic, sizeof(magic));
-	hex_plain(k, mask, sizeof(mask));
+	char m[20 * 2 + 1], k[20 * 2 + 1];
+	hex_plain(m, f->magic, f->len);
+	hex_plain(k, f->mask, f->len);
 	bool same = st.installed && st.enabled && !strcmp(st.interpreter, interp) && !strcmp(st.flags, "F") &&
 		    !strcmp(st.magic, m) && !strcmp(st.mask, k);
 	/* Registered again even when the same: flag F holds the file opened
 	 * at registration, and a rebuilt binary is a new file. */
-	if (st.installed && write_ctl(ENTRY, "-1", err) < 0)
+	if (st.installed && write_ctl(entry, "-1", err) < 0)
 		return -1;
 	if (write_ctl(REGISTER, rule, err) < 0) {
 		if (err && err->errnum == ENOENT)
@@ -211,17 +234,19 @@ int binfmt_install(const char *interp, bool *changed, struct perr *err)
 	return 0;
 }
 
-int binfmt_uninstall(bool *removed, struct perr *err)
+int binfmt_uninstall(const struct binfmt_format *f, bool *removed, struct perr *err)
 {
 	struct binfmt_state st;
+	char entry[256];
 
 	if (removed)
 		*removed = false;
-	if (binfmt_status(&st, err) < 0)
+	if (binfmt_status(f, &st, err) < 0)
 		return -1;
 	if (!st.installed)
 		return 0;
-	if (write_ctl(ENTRY, "-1", err) < 0) {
+	entry_path(f, entry, sizeof(entry));
+	if (write_ctl(entry, "-1", err) < 0) {
 		if (err && err->errnum == ENOENT) /* removed meanwhile */
 			return 0;
 		return -1;
