@@ -453,7 +453,8 @@ int cmd_inspect(int argc, char **argv)
 	{
 		/* docker's rule: not a container, then an image. */
 		struct state st = { 0 };
-		if (state_lookup(argv[i], &st, &err) < 0) {
+		int found = state_lookup(argv[i], &st, &err);
+		if (found == -2) {
 			char **v = calloc((size_t)(argc - i) + 3, sizeof(*v));
 			if (!v)
 				return json_decref(arr), 125;
@@ -465,7 +466,8 @@ int cmd_inspect(int argc, char **argv)
 			free(v);
 			return rc;
 		}
-		state_release(&st);
+		if (found == 0)
+			state_release(&st);
 	}
 	for (; i < argc; i++) {
 		struct state st = { 0 };

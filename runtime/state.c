@@ -242,7 +242,7 @@ int state_lookup(const char *ref, struct state *st, struct perr *err)
 	if (!*ref)
 		return perr_set(err, 0, "empty container name or ID");
 	if (is_id(ref))
-		return state_load(ref, st, err) < 0 ? perr_set(err, 0, "no such container: %s", ref) : 0;
+		return state_load(ref, st, err) < 0 ? (perr_set(err, 0, "no such container: %s", ref), -2) : 0;
 	names_dir(path, sizeof(path));
 	if (strchr(ref, '/') == NULL && strlen(path) + len + 2 < sizeof(path)) {
 		strcat(path, "/");
@@ -265,7 +265,7 @@ int state_lookup(const char *ref, struct state *st, struct perr *err)
 		return perr_set(err, 0, "container reference \"%s\" matches %zu containers; give more of the ID",
 				ref, matches);
 	if (matches == 0 || state_load(found, st, err) < 0)
-		return perr_set(err, 0, "no such container: %s", ref);
+		return perr_set(err, 0, "no such container: %s", ref), -2;
 	return 0;
 }
 

@@ -65,7 +65,8 @@ int state_load(const char *id, struct state *st, struct perr *err);
 void state_release(struct state *st);
 
 /* Find a container by full ID, name, or unique ID prefix.  Errors name the
- * reference: no such container, or a prefix that matches several. */
+ * reference: -2 no such container, -1 a prefix that matches several (or
+ * an empty reference). */
 int state_lookup(const char *ref, struct state *st, struct perr *err);
 
 /* Remove ROOT/ID and the name reservation. */
