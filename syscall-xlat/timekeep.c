@@ -23,12 +23,14 @@
 #include "syscall-xlat/timekeep.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <x86intrin.h>
 
@@ -237,6 +239,64 @@ static int tsc_usable(void)
 	return ok;
 }
 
+/* The TSC frequency measured by an earlier run of this boot, kept in
+ * HZ_CACHE ("BOOT_ID HZ"), only where no other user can write it (a
+ * root-owned directory of mode 0700, as persona's state root is): a wrong
+ * value would only skew the guest's clock until the refresh corrects it,
+ * but another user must not be able to. */
+#define HZ_CACHE_DIR "/run/persona"
+#define HZ_CACHE HZ_CACHE_DIR "/.tsc-hz"
+
+static int boot_id(char out[40])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	int ok = f && fgets(out, 40, f) && strlen(out) >= 36;
+	if (f)
+		fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+	return ok ? 0 : -1;
+}
+
+static int hz_cache_dir_ok(void)
+{
+	struct stat sb;
+	return geteuid() == 0 && stat(HZ_CACHE_DIR, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == 0 &&
+	       !(sb.st_mode & 077);
+}
+
+static double hz_cache_read(void)
+{
+	char id[40], line[128], want[40];
+	double hz = 0;
+	FILE *f;
+
+	if (!hz_cache_dir_ok() || boot_id(want) < 0 || !(f = fopen(HZ_CACHE, "re")))
+		return 0;
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "%39s %lf", id, &hz) != 2 || strcmp(id, want) ||
+	    !(hz > 1e8 && hz < 1e11))
+		hz = 0;
+	fclose(f);
+	return hz;
+}
+
+static void hz_cache_write(double hz)
+{
+	char id[40], tmp[64], text[128];
+	int fd, n;
+
+	if (!hz_cache_dir_ok() || boot_id(id) < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), HZ_CACHE ".%d", (int)getpid());
+	n = snprintf(text, sizeof(text), "%s %.1f\n", id, hz);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	int ok = write(fd, text, (size_t)n) == n;
+	if (close(fd) == 0 && ok && rename(tmp, HZ_CACHE) == 0)
+		return;
+	unlink(tmp);
+}
+
 uint64_t xlat_timekeep_init(void)
 {
 	const char *env = getenv("PERSONA_XLAT_TIMEKEEP");
@@ -260,10 +320,18 @@ uint64_t xlat_timekeep_init(void)
 	int64_t n1, n2;
 	tk_shift = 0;
 	sample(&c1, &n1);
+	/* A first estimate over 2 ms, refined later; or, when an earlier run
+	 * of this boot kept one, a 100 us check of it. */
+	double kept = hz_cache_read(), hz;
+	int64_t span = kept > 0 ? 100000L : 2000000L;
 	do
 		sample(&c2, &n2);
-	while (n2 - n1 < 2000000L); /* 2 ms first estimate, refined later */
-	double hz = (double)(c2 - c1) * 1e9 / (double)(n2 - n1);
+	while (n2 - n1 < span);
+	hz = (double)(c2 - c1) * 1e9 / (double)(n2 - n1);
+	if (kept > 0 && kept > hz * 0.99 && kept < hz * 1.01)
+		hz = kept;
+	else
+		hz_cache_write(hz);
 	while (hz / (double)(1UL << tk_shift) >= 2147483648.0)
 		tk_shift++;
 	freq = hz / (double)(1UL << tk_shift);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -395,6 +396,37 @@ START_TEST(timekeep_clock_seccomp)
 }
 END_TEST
 
+/* The TSC rate a run keeps for the next ones (/run/persona/.tsc-hz, by
+ * boot ID) is checked before use: a wrong one is measured anew and
+ * replaced, and the guest's clock stays right. */
+START_TEST(timekeep_cached_rate)
+{
+	char *saved = read_file_str("/run/persona/.tsc-hz"), *boot = read_file_str("/proc/sys/kernel/random/boot_id");
+	char text[256];
+
+	if (!host_tsc_ok())
+		SKIP_TEST("no invariant TSC as Linux's clocksource here: the timekeep page is off");
+	if (geteuid() != 0)
+		SKIP_TEST("the rate is kept only in root's /run/persona");
+	ck_assert_ptr_nonnull(boot);
+	mkdir("/run/persona", 0700);
+	boot[strcspn(boot, "\n")] = '\0';
+	snprintf(text, sizeof(text), "%s 123456789.0\n", boot);   /* far off any real TSC */
+	write_file_str("/run/persona/.tsc-hz", text);
+	clock_prog_check(NULL);
+	char *now = read_file_str("/run/persona/.tsc-hz");
+	ck_assert_ptr_nonnull(now);
+	ck_assert_msg(!strstr(now, " 123456789.0"), "the wrong rate was kept: %s", now);
+	/* and the rate measured now serves the next run */
+	clock_prog_check(NULL);
+	if (saved)
+		write_file_str("/run/persona/.tsc-hz", saved);
+	free(saved);
+	free(boot);
+	free(now);
+}
+END_TEST
+
 static long count_in(const char *text, const char *needle)
 {
 	long n = 0;
@@ -462,6 +494,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, timekeep_clock);
 	tcase_add_test(tc, timekeep_clock_seccomp);
 	tcase_add_test(tc, timekeep_traps);
+	tcase_add_test(tc, timekeep_cached_rate);
 	suite_add_tcase(s, tc);
 	return s;
 }
