@@ -30,7 +30,7 @@ static const char run_usage[] =
 	"COMMAND may be a FreeBSD amd64 or Windows x86-64 program in the image\n"
 	"(\"C:\\app\\prog.exe\" names /app/prog.exe): persona runs it there.\n"
 	"\n"
-	"   or: persona run [--trace] PROGRAM [ARG...]\n"
+	"   or: persona run [--trace] [--trap sud|seccomp|ptrace] PROGRAM [ARG...]\n"
 	"\n"
 	"Run a FreeBSD amd64 program (its system calls translated) or a Windows\n"
 	"x86-64 console program (its Win32 calls served by persona's DLLs) on the\n"
@@ -66,12 +66,15 @@ static const char run_usage[] =
 	"      --init                 run a minimal init as PID 1 that reaps zombies\n"
 	"      --network none|host    loopback only (default), or the host's network\n"
 	"      --trace                print each translated system call (FreeBSD programs)\n"
+	"      --trap MODE            how FreeBSD programs' system calls are caught: sud (Syscall\n"
+	"                             User Dispatch, the default where the kernel has it), seccomp,\n"
+	"                             or ptrace (a tracer process: slow, for debugging)\n"
 	"      --help                 this text\n";
 
 enum {
 	OPT_NAME = 256, OPT_RM, OPT_ENV_FILE, OPT_TMPFS, OPT_READ_ONLY, OPT_MEMORY_SWAP, OPT_CPUS,
 	OPT_CPUSET, OPT_PIDS, OPT_ULIMIT, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY,
-	OPT_INIT, OPT_NETWORK, OPT_HELP, OPT_TRACE,
+	OPT_INIT, OPT_NETWORK, OPT_HELP, OPT_TRACE, OPT_TRAP,
 };
 
 static void strv_add(struct strv *s, const char *v)
@@ -139,13 +142,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "net", required_argument, NULL, OPT_NETWORK },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "trace", no_argument, NULL, OPT_TRACE },
+		{ "trap", required_argument, NULL, OPT_TRAP },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->no_new_privs = -1;
 	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:l:", opts, NULL)) != -1) {
-		if (c != OPT_TRACE && c != OPT_HELP && c != '?')
+		if (c != OPT_TRACE && c != OPT_TRAP && c != OPT_HELP && c != '?')
 			o->container_opts++;
 		switch (c) {
 		case OPT_NAME: o->name = optarg; break;
@@ -175,6 +179,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_INIT: o->init = true; break;
 		case OPT_NETWORK: o->network = optarg; break;
 		case OPT_TRACE: o->trace = true; break;
+		case OPT_TRAP:
+			if (strcmp(optarg, "sud") && strcmp(optarg, "seccomp") && strcmp(optarg, "ptrace")) {
+				fprintf(stderr, "persona: --trap \"%s\": use sud, seccomp or ptrace\n", optarg);
+				return 125;
+			}
+			setenv("PERSONA_XLAT_TRAP", optarg, 1);
+			break;
 		case OPT_SECURITY:
 			if (!strncmp(optarg, "seccomp=", 8) || !strncmp(optarg, "seccomp:", 8)) {
 				o->seccomp = optarg + 8;
@@ -450,7 +461,7 @@ int cmd_run(int argc, char **argv)
 	if (stat(o.image, &sb) == 0 && S_ISREG(sb.st_mode) && strcmp(o.image, "busybox")) {
 		if (o.container_opts) {
 			fprintf(stderr, "persona: \"%s\" is a program, run on the host: container options do not "
-				"apply to it (only --trace does); to isolate it, run it inside a root filesystem\n",
+				"apply to it (only --trace and --trap do); to isolate it, run it inside a root filesystem\n",
 				o.image);
 			free_opts(&o);
 			return 125;

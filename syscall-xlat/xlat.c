@@ -67,6 +67,13 @@ int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *
 		mode = XLAT_TRAP_SECCOMP;
 	else if (mode_s && !strcmp(mode_s, "sud"))
 		mode = XLAT_TRAP_SUD;
+	else if (mode_s && !strcmp(mode_s, "ptrace"))
+		mode = XLAT_TRAP_PTRACE;
+	if (mode == XLAT_TRAP_PTRACE && xlat_ptrace_split(err) < 0) {
+		xlat_timekeep_stop();
+		xlat_unload(&img);
+		return fail(err, 125, path);
+	}
 	xlat_timekeep_start(); /* failing, the page stays disabled */
 	if (xlat_trap_install(freebsd_dispatch, mode, err) < 0) {
 		xlat_timekeep_stop();

@@ -44,9 +44,10 @@ int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *
  * persona binary with prefix {"run", "--"}).  Without a helper such an
  * execve fails with ENOEXEC; an execve of a non-FreeBSD program runs it
  * natively.  The strings are copied (at most 8 prefix entries).
- * Environment variables read by xlat_run: PERSONA_XLAT_TRAP=sud|seccomp
- * (default: Syscall User Dispatch where available; only it allows
- * execve), PERSONA_XLAT_TRACE (see docs/freebsd.md). */
+ * Environment variables read by xlat_run: PERSONA_XLAT_TRAP=sud|seccomp|ptrace
+ * (default: Syscall User Dispatch where available, else seccomp; seccomp
+ * does not allow execve; ptrace is a tracer process, slow, for debugging),
+ * PERSONA_XLAT_TRACE (see docs/freebsd.md). */
 int xlat_set_exec_helper(const char *helper, char *const *prefix, struct perr *err);
 
 #endif

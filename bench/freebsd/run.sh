@@ -99,6 +99,7 @@ bare_sec=$(best "$cache/bare_trap" seccomp "$calls")
 bare_sud=$(best "$cache/bare_trap" sud "$calls")
 x_sec=$(best env PERSONA_XLAT_TRAP=seccomp "$persona" "$cache/getpid.freebsd" "$calls")
 x_sud=$(best env PERSONA_XLAT_TRAP=sud "$persona" "$cache/getpid.freebsd" "$calls")
+x_ptr=$(best env PERSONA_XLAT_TRAP=ptrace "$persona" "$cache/getpid.freebsd" "$((calls / 20))")
 
 say "readloop: $reads reads of 64 bytes, best of $repeat"
 rl_native=$(best seconds "$fixtures/readloop.linux" "$reads")
@@ -168,8 +169,8 @@ printf '%-52s %12s %10s %10s\n' "bare seccomp SIGSYS trap (C handler, no transla
 printf '%-52s %12s %10s %10s\n' "bare Syscall User Dispatch trap (C handler)" "$(us "$bare_sud")" "$(ratio "$bare_sud" "$native")" 1.00x
 printf '%-52s %12s %10s %10s\n' "FreeBSD getpid (Go) via persona, seccomp trap" "$(us "$x_sec")" "$(ratio "$x_sec" "$native")" "$(ratio "$x_sec" "$bare_sec")"
 printf '%-52s %12s %10s %10s\n' "FreeBSD getpid (Go) via persona, SUD trap" "$(us "$x_sud")" "$(ratio "$x_sud" "$native")" "$(ratio "$x_sud" "$bare_sud")"
-printf '%-52s %12s %10s %10s\n' "FreeBSD getpid via persona, ptrace" "n/a" "-" "-"
-echo "(ptrace: no --trap=ptrace back-end exists yet)"
+printf '%-52s %12s %10s %10s\n' "FreeBSD getpid (Go) via persona, ptrace" "$(us "$x_ptr")" "$(ratio "$x_ptr" "$native")" "$(ratio "$x_ptr" "$bare_sec")"
+echo "(ptrace: $((calls / 20)) calls; its 'vs bare' is against the bare seccomp trap)"
 echo
 echo "## readloop: $reads preads of 64 bytes (Go), whole run"
 printf '%-52s %12s %10s\n' "what" "seconds" "vs native"

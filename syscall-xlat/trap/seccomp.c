@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 
@@ -35,7 +36,11 @@ static xlat_dispatch_fn trap_dispatch;
 
 /* Back-end in use: seccomp filter, or Syscall User Dispatch (Linux 5.11,
  * per thread, not inherited by fork or clone, cleared by execve). */
-static int use_sud;
+static int use_sud, use_ptrace;
+void xlat_sigreturn_trampoline(void);
+void xlat_ptrace_restorer(void);
+/* The signal restorer: rt_sigreturn, or the tracer's breakpoint. */
+static void (*restorer)(void) = xlat_sigreturn_trampoline;
 static volatile char sud_selector = 1; /* SYSCALL_DISPATCH_FILTER_BLOCK, never changed */
 #define PR_SET_SYSCALL_USER_DISPATCH_ 59
 #define PR_SYS_DISPATCH_ON_ 1
@@ -56,7 +61,6 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-void xlat_sigreturn_trampoline(void);
 void xlat_clone_thread_asm(void);
 long xlat_clone_raw(unsigned long flags, void *child_stack, uint64_t tls);
 
@@ -68,6 +72,14 @@ __asm__(
 	".pushsection persona_xlat_text,\"ax\",@progbits\n"
 	".globl xlat_sigreturn_trampoline\n"
 	"xlat_sigreturn_trampoline:\n"
+	"	movq $15, %rax\n"
+	"	syscall\n"
+	"	ud2\n"
+	/* Under the ptrace back-end the tracer does rt_sigreturn's work at
+	 * this breakpoint (see ptrace.c); the call below is a fallback. */
+	".globl xlat_ptrace_restorer\n"
+	"xlat_ptrace_restorer:\n"
+	"	int3\n"
 	"	movq $15, %rax\n"
 	"	syscall\n"
 	"	ud2\n"
@@ -186,6 +198,8 @@ static int install_filter(struct perr *err)
 int xlat_trap_install(xlat_dispatch_fn dispatch, int mode, struct perr *err)
 {
 	trap_dispatch = dispatch;
+	if (mode == XLAT_TRAP_PTRACE)
+		restorer = xlat_ptrace_restorer;
 
 	void *alt = (void *)RAW6(SYS_mmap, 0, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -198,7 +212,7 @@ int xlat_trap_install(xlat_dispatch_fn dispatch, int mode, struct perr *err)
 	struct k_sigaction sa = {
 		.handler = (void *)xlat_sigsys,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
-		.restorer = (void *)xlat_sigreturn_trampoline,
+		.restorer = (void *)restorer,
 		/* Asynchronous signals wait until the guest runs again, so a
 		 * guest handler never interrupts persona's own code. */
 		.mask = ~0UL,
@@ -209,6 +223,15 @@ int xlat_trap_install(xlat_dispatch_fn dispatch, int mode, struct perr *err)
 	uint64_t unblock = HOST_SIGSYS_BIT;
 	RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
 
+	if (mode == XLAT_TRAP_PTRACE) {
+		/* the tracer (our parent, see ptrace.c) takes over at this stop */
+		r = RAW4(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
+		if (r < 0)
+			return perr_set(err, (int)-r, "ptrace(PTRACE_TRACEME)");
+		RAW3(SYS_tgkill, RAW0(SYS_getpid), RAW0(SYS_gettid), SIGSTOP);
+		use_ptrace = 1;
+		return 0;
+	}
 	if (mode != XLAT_TRAP_SECCOMP) {
 		r = arm_sud();
 		if (r == 0) {
@@ -223,7 +246,7 @@ int xlat_trap_install(xlat_dispatch_fn dispatch, int mode, struct perr *err)
 
 int xlat_trap_can_exec(void)
 {
-	return use_sud;
+	return use_sud || use_ptrace;
 }
 
 long xlat_trap_fork(void)
@@ -322,7 +345,7 @@ long xlat_trap_signal_action(int host_sig, int action)
 		.handler = action == XLAT_SIG_CATCH ? (void *)xlat_on_signal
 			   : action == XLAT_SIG_IGNORE ? (void *)SIG_IGN : (void *)SIG_DFL,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_RESTART,
-		.restorer = (void *)xlat_sigreturn_trampoline,
+		.restorer = (void *)restorer,
 		.mask = ~0UL,
 	};
 	return RAW4(SYS_rt_sigaction, host_sig, &sa, 0, 8);

@@ -47,12 +47,21 @@ typedef void (*xlat_dispatch_fn)(struct xlat_call *call);
  * crossing a 4 GiB boundary, ...).
  * Sources: Documentation/admin-guide/syscall-user-dispatch.rst,
  * Documentation/userspace-api/seccomp_filter.rst. */
-enum { XLAT_TRAP_AUTO = 0, XLAT_TRAP_SUD = 1, XLAT_TRAP_SECCOMP = 2 };
+enum { XLAT_TRAP_AUTO = 0, XLAT_TRAP_SUD = 1, XLAT_TRAP_SECCOMP = 2, XLAT_TRAP_PTRACE = 3 };
 int xlat_trap_install(xlat_dispatch_fn dispatch, int mode, struct perr *err);
 
-/* Can the process execve(2) another image?  Only under Syscall User
- * Dispatch: a seccomp filter outlives execve and would trap the new
- * image's first system call. */
+/* The ptrace back-end (trap/ptrace.c), XLAT_TRAP_PTRACE: fork.  The
+ * parent becomes the tracer and never returns (it exits with the guest's
+ * status); the child returns 0 and goes on to xlat_trap_install(...,
+ * XLAT_TRAP_PTRACE, ...), which asks to be traced (PTRACE_TRACEME) and
+ * stops itself for the tracer.  Call before starting any thread that must
+ * not be traced (the timekeep refresh thread).  -1 + err when fork fails.
+ * Source: ptrace(2). */
+int xlat_ptrace_split(struct perr *err);
+
+/* Can the process execve(2) another image?  Under Syscall User Dispatch
+ * and ptrace; not under seccomp: a filter outlives execve and would trap
+ * the new image's first system call. */
 int xlat_trap_can_exec(void);
 
 /* fork(2) from the trap handler; the child re-arms the trap (SUD is not

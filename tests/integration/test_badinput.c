@@ -48,6 +48,8 @@ static const struct bad_case cases[] = {
 	{ "--cpu-shares abc", { "--cpu-shares", "abc", "busybox", "true" }, 125, { "--cpu-shares", "abc" } },
 	{ "--pids-limit abc", { "--pids-limit", "abc", "busybox", "true" }, 125, { "--pids-limit", "abc" } },
 	{ "--ulimit unknown", { "--ulimit", "foo=1", "busybox", "true" }, 125, { "foo" } },
+	{ "--trap unknown", { "--trap", "bogus", "busybox", "true" }, 125, { "bogus" } },
+	{ "--label without a key", { "--label", "=x", "busybox", "true" }, 125, { "--label" } },
 	{ "--ulimit not a number", { "--ulimit", "nofile=abc", "busybox", "true" }, 125, { "nofile=abc" } },
 	{ "--ulimit soft above hard", { "--ulimit", "nofile=200:100", "busybox", "true" }, 125, { "nofile" } },
 	{ "--user nosuchuser", { "--user", "nosuchuser", "busybox", "true" }, 125, { "nosuchuser" } },

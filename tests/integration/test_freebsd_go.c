@@ -194,6 +194,22 @@ START_TEST(exec_freebsd_and_linux)
 }
 END_TEST
 
+/* The ptrace back-end (persona run --trap ptrace): the same programs,
+ * the same output as their Linux builds, execve included. */
+START_TEST(ptrace_backend)
+{
+	const char *none[] = { NULL }, *args[] = { "7", "two words", NULL };
+	setenv("PERSONA_XLAT_TRAP", "ptrace", 1);
+	same_as_linux("hello", none, none, 0);
+	same_as_linux("args", args, args, 7);
+	same_as_linux("threads", none, none, 0);
+	same_as_linux("signals", none, none, 0);
+	same_as_linux("net", none, none, 0);
+	same_as_linux("exec", none, none, 0);
+	unsetenv("PERSONA_XLAT_TRAP");
+}
+END_TEST
+
 START_TEST(syscall_heavy)
 {
 	const char *args[] = { "3000", NULL };
@@ -490,6 +506,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, sockets_http);
 	tcase_add_test(tc, exec_freebsd_and_linux);
 	tcase_add_test(tc, syscall_heavy);
+	tcase_add_test(tc, ptrace_backend);
 	tcase_add_test(tc, trace);
 	tcase_add_test(tc, timekeep_clock);
 	tcase_add_test(tc, timekeep_clock_seccomp);
