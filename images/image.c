@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,10 +55,16 @@ int stage_begin(struct stage *st, const struct img_store *s, const char *file,
 	st->uo = uo;
 	st->file = file;
 	snprintf(st->dir, sizeof(st->dir), "%s/.stage-XXXXXX", s->dir);
+	st->lockfd = -1;
 	if (!mkdtemp(st->dir)) {
 		st->dir[0] = '\0';
 		return perr_set(err, errno, "store \"%s\": staging directory", s->dir);
 	}
+	/* Held until stage_end: `image prune` removes only stages no live
+	 * command holds (left by a killed one). */
+	st->lockfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->lockfd >= 0)
+		flock(st->lockfd, LOCK_EX | LOCK_NB);
 	st->paths = json_object();
 	st->keep = json_object();
 	st->tags = json_object();
@@ -73,6 +80,9 @@ void stage_end(struct stage *st)
 			close(fd);
 		}
 	}
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	st->lockfd = -1;
 	json_decref(st->paths);
 	json_decref(st->keep);
 	json_decref(st->tags);
@@ -552,15 +562,54 @@ int img_load_archive(const struct img_store *s, const char *file, const char *na
 	return r;
 }
 
+/* The staged layer blob `ldg` becomes a one-layer image `full`: config
+ * (linux/amd64; `cconf` its "config" object, stolen; NULL: PATH only, as
+ * docker import), manifest, check, unpack, commit. */
+int stage_import_layer(struct stage *st, const char *full, const char *ldg, json_t *cconf, const char *created,
+		       const char *created_by, char digest[72], struct perr *err)
+{
+	char diff[72], cdg[72], lpath[PATH_MAX];
+	_cleanup_json_ json_t *config = NULL, *man = NULL, *desc = NULL;
+	_cleanup_free_ char *ctext = NULL, *mtext = NULL;
+	struct stat sb;
+
+	if (!cconf)
+		cconf = json_pack("{s:[s]}", "Env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	stage_blob_path(st, ldg, lpath, sizeof(lpath));
+	if (img_layer_diff_id(lpath, st->uo, diff, err) < 0) {
+		json_decref(cconf);
+		return perr_prefix(err, "%s", st->file);
+	}
+	config = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "created", created,
+			   "architecture", "amd64", "os", "linux", "config", cconf, "rootfs", "type", "layers",
+			   "diff_ids", diff, "history", "created", created, "created_by", created_by);
+	ctext = config ? json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!ctext || stage_put(st, ctext, cdg, err) < 0)
+		return ctext ? -1 : perr_set(err, ENOMEM, "%s: config", st->file);
+	json_object_set_new(st->keep, ldg + 7, json_true());
+	if (stat(lpath, &sb) < 0)
+		return perr_set(err, errno, "%s", lpath);
+	man = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2, "mediaType",
+			MT_OCI_MANIFEST, "config", "mediaType", MT_OCI_CONFIG, "digest", cdg, "size",
+			(json_int_t)strlen(ctext), "layers", "mediaType", sniff_layer_type(lpath), "digest", ldg, "size",
+			(json_int_t)sb.st_size);
+	mtext = man ? json_dumps(man, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!mtext || stage_put(st, mtext, digest, err) < 0)
+		return mtext ? -1 : perr_set(err, ENOMEM, "%s: manifest", st->file);
+	desc = json_pack("{s:s, s:s, s:I}", "mediaType", MT_OCI_MANIFEST, "digest", digest, "size",
+			 (json_int_t)strlen(mtext));
+	if (stage_manifest(st, desc, full, 0, err) < 0)
+		return -1;
+	return stage_commit(st, NULL, err);
+}
+
 int img_import_rootfs(const struct img_store *s, const char *file, const char *name,
 		      const struct img_unpack_opts *uo, char digest[72], struct perr *err)
 {
 	struct stage st;
 	struct blob_writer w;
-	char ldg[72], diff[72], cdg[72], full[IMG_REF_MAX + 512], lpath[PATH_MAX], created[32];
+	char ldg[72], full[IMG_REF_MAX + 512], created[32];
 	_cleanup_close_ int fd = -1;
-	_cleanup_json_ json_t *config = NULL, *man = NULL, *desc = NULL;
-	_cleanup_free_ char *ctext = NULL, *mtext = NULL;
 	static char buf[1 << 16];
 	ssize_t n;
 	time_t now = time(NULL);
@@ -587,36 +636,8 @@ int img_import_rootfs(const struct img_store *s, const char *file, const char *n
 	}
 	if (blob_writer_finish(&w, NULL, ldg, err) < 0)
 		goto out;
-	stage_blob_path(&st, ldg, lpath, sizeof(lpath));
-	if (img_layer_diff_id(lpath, uo, diff, err) < 0) {
-		perr_prefix(err, "%s", file);
-		goto out;
-	}
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	config = json_pack("{s:s, s:s, s:s, s:{s:[s]}, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "created", created,
-			   "architecture", "amd64", "os", "linux", "config", "Env",
-			   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "rootfs", "type",
-			   "layers", "diff_ids", diff, "history", "created", created, "created_by", "persona import");
-	ctext = json_dumps(config, JSON_COMPACT);
-	if (!ctext || stage_put(&st, ctext, cdg, err) < 0)
-		goto out;
-	json_object_set_new(st.keep, ldg + 7, json_true());
-	{
-		struct stat sb;
-		stat(lpath, &sb);
-		man = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2,
-				"mediaType", MT_OCI_MANIFEST, "config", "mediaType", MT_OCI_CONFIG, "digest", cdg,
-				"size", (json_int_t)strlen(ctext), "layers", "mediaType", sniff_layer_type(lpath),
-				"digest", ldg, "size", (json_int_t)sb.st_size);
-	}
-	mtext = json_dumps(man, JSON_COMPACT);
-	if (!mtext || stage_put(&st, mtext, digest, err) < 0)
-		goto out;
-	desc = json_pack("{s:s, s:s, s:I}", "mediaType", MT_OCI_MANIFEST, "digest", digest, "size",
-			 (json_int_t)strlen(mtext));
-	if (stage_manifest(&st, desc, full, 0, err) < 0)
-		goto out;
-	r = stage_commit(&st, NULL, err);
+	r = stage_import_layer(&st, full, ldg, NULL, created, "persona import", digest, err);
 out:
 	stage_end(&st);
 	return r;
