@@ -118,6 +118,13 @@ struct img_prune_result {
 	unsigned blobs, layers, stages, images;
 };
 
+struct img_prune_opts {
+	bool all;                  /* also images no container uses (prune -a) */
+	const char *state_root;    /* whose bundles count as containers; NULL: none */
+	int min_age;               /* seconds a leftover must exist (ctime) before it is
+				    * removed; 0: the default, 60; < 0: no minimum (tests) */
+};
+
 /* Remove what no image needs, under the store lock:
  *   - blobs that no manifest in index.json reaches;
  *   - unpacked layers in the layer cache (s->layers) whose chain ID no
@@ -126,16 +133,19 @@ struct img_prune_result {
  *     mounted in any mount namespace of the host (/proc/PID/mountinfo of
  *     every process) or is named by the annotation
  *     io.persona.rootfs.lowerdirs of a bundle's config.json under
- *     `state_root` (stopped containers); such layers are kept;
- *   - staging directories (STORE/.stage-*), blob temp files and unpack
- *     temp directories that no live command holds (flock() test) and are
- *     older than a minute: leftovers of killed commands.
- * With `all`, first every image (all its tags) that no container under
- * `state_root` uses (io.persona.image annotation or its lowerdirs) is
- * removed, as `docker image prune -a` removes images without containers.
- * Every removed image's name goes to *removed (malloc'd NULL-terminated
- * vector; may be NULL). */
-int img_prune(const struct img_store *s, bool all, const char *state_root, struct img_prune_result *res,
+ *     o->state_root (stopped containers); such layers are kept, and so
+ *     are all when an image's manifest or config cannot be read;
+ *   - staging directories (STORE/.stage-*) that no live command holds
+ *     (stage_begin flock()s its own), and temp files and unpack temp
+ *     directories no process has open: leftovers of killed commands.
+ * Layers and leftovers younger than o->min_age are kept: a load may have
+ * unpacked a layer it has not yet committed.
+ * With o->all, first every image (all its tags) whose layer stack no
+ * container uses (by the rule above) is removed, as `docker image prune
+ * -a` removes images without containers.  The removed images' names go
+ * to *removed (malloc'd NULL-terminated vector; `removed` may be NULL).
+ * -1 + err when the store cannot be locked or its index read or written. */
+int img_prune(const struct img_store *s, const struct img_prune_opts *o, struct img_prune_result *res,
 	      char ***removed, struct perr *err);
 
 /* The default image `busybox` as a real image in the store: one layer,
@@ -146,9 +156,9 @@ int img_prune(const struct img_store *s, bool all, const char *state_root, struc
  * Config: Cmd ["sh"], Env PATH, label io.persona.embedded=true.  Tagged
  * docker.io/library/busybox:latest.  Reproducible: fixed owners, modes and
  * mtimes (0) and a fixed created date, so the same busybox gives the same
- * manifest digest, which goes to `digest` (may be NULL).  -1 + err naming
- * busybox_path and the fault (missing, not executable, odd applet list),
- * the store unchanged. */
+ * manifest digest.  -1 + err naming busybox_path and the fault (missing,
+ * not executable, odd applet list), the store unchanged.  The _digest
+ * form also gives the manifest digest. */
 int img_seed_busybox(const struct img_store *s, const char *busybox_path, struct perr *err);
 int img_seed_busybox_digest(const struct img_store *s, const char *busybox_path, char digest[72],
 			    struct perr *err);

@@ -24,6 +24,7 @@
  * unpacked but not yet committed to index.json): left for a later prune. */
 #define PRUNE_MIN_AGE 60
 
+
 #define ANNOT_LOWERDIRS "io.persona.rootfs.lowerdirs"
 
 /* ---- what is in use ---- */
@@ -229,10 +230,10 @@ static uint64_t tree_bytes(int at, const char *name, int depth)
 	return total;
 }
 
-static bool old_enough(int dirfd, const char *name)
+static bool old_enough(int dirfd, const char *name, int min_age)
 {
 	struct stat sb;
-	return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && time(NULL) - sb.st_ctime >= PRUNE_MIN_AGE;
+	return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && time(NULL) - sb.st_ctime >= min_age;
 }
 
 static void remove_counted(int dirfd, const char *name, uint64_t *bytes, unsigned *count)
@@ -321,7 +322,7 @@ static int prune_images(const struct img_store *s, json_t *index, json_t *inuse,
 
 /* Leftovers of killed commands in the store: staging directories no
  * live command holds (stage_begin flock()s its own), temp files. */
-static void prune_leftovers(const struct img_store *s, json_t *held, struct img_prune_result *res)
+static void prune_leftovers(const struct img_store *s, json_t *held, int age, struct img_prune_result *res)
 {
 	char blobs[PATH_MAX];
 	DIR *d = opendir(s->dir);
@@ -333,7 +334,7 @@ static void prune_leftovers(const struct img_store *s, json_t *held, struct img_
 			int fd;
 			bool free_;
 
-			if (strncmp(de->d_name, ".stage-", 7) || !old_enough(dirfd(d), de->d_name))
+			if (strncmp(de->d_name, ".stage-", 7) || !old_enough(dirfd(d), de->d_name, age))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
 			fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -352,7 +353,7 @@ static void prune_leftovers(const struct img_store *s, json_t *held, struct img_
 		while ((de = readdir(d))) {
 			char path[PATH_MAX + 300];
 			snprintf(path, sizeof(path), "%s/%s", blobs, de->d_name);
-			if (!strncmp(de->d_name, ".tmp-", 5) && old_enough(dirfd(d), de->d_name) && !held_open(held, path))
+			if (!strncmp(de->d_name, ".tmp-", 5) && old_enough(dirfd(d), de->d_name, age) && !held_open(held, path))
 				remove_counted(dirfd(d), de->d_name, &res->bytes, &res->stages);
 		}
 		closedir(d);
@@ -362,7 +363,7 @@ static void prune_leftovers(const struct img_store *s, json_t *held, struct img_
 /* Unpacked layers no image has and no container uses; unpack temp
  * directories of killed commands. */
 static void prune_layers(const struct img_store *s, json_t *chains, json_t *inuse, json_t *held,
-			 struct img_prune_result *res)
+			 int age, struct img_prune_result *res)
 {
 	DIR *d = opendir(s->layers);
 	struct dirent *de;
@@ -375,17 +376,17 @@ static void prune_layers(const struct img_store *s, json_t *chains, json_t *inus
 
 		snprintf(path, sizeof(path), "%s/%s", s->layers, n);
 		if (strlen(n) == 64 && strspn(n, "0123456789abcdef") == 64) {
-			if (json_object_get(chains, n) || dir_in_use(inuse, dirfd(d), n) || !old_enough(dirfd(d), n))
+			if (json_object_get(chains, n) || dir_in_use(inuse, dirfd(d), n) || !old_enough(dirfd(d), n, age))
 				continue;
 			remove_counted(dirfd(d), n, &res->bytes, &res->layers);
-		} else if (!strncmp(n, ".tmp-", 5) && old_enough(dirfd(d), n) && !held_open(held, path)) {
+		} else if (!strncmp(n, ".tmp-", 5) && old_enough(dirfd(d), n, age) && !held_open(held, path)) {
 			remove_counted(dirfd(d), n, &res->bytes, &res->stages);
 		}
 	}
 	closedir(d);
 }
 
-int img_prune(const struct img_store *s, bool all, const char *state_root, struct img_prune_result *res,
+int img_prune(const struct img_store *s, const struct img_prune_opts *o, struct img_prune_result *res,
 	      char ***removed, struct perr *err)
 {
 	_cleanup_close_ int lock = img_store_lock(s, err);
@@ -394,6 +395,7 @@ int img_prune(const struct img_store *s, bool all, const char *state_root, struc
 	json_t *d;
 	size_t i;
 	bool unreadable = false;
+	int age = o->min_age == 0 ? PRUNE_MIN_AGE : o->min_age < 0 ? 0 : o->min_age;
 
 	memset(res, 0, sizeof(*res));
 	if (removed)
@@ -404,8 +406,8 @@ int img_prune(const struct img_store *s, bool all, const char *state_root, struc
 	if (!index)
 		return -1;
 	scan_mounts(inuse);
-	scan_bundles(inuse, state_root);
-	if (all) {
+	scan_bundles(inuse, o->state_root);
+	if (o->all) {
 		prune_images(s, index, inuse, res, names);
 		if (res->images && img_index_save(s, index, err) < 0)
 			return -1;
@@ -419,8 +421,8 @@ int img_prune(const struct img_store *s, bool all, const char *state_root, struc
 	/* An image whose manifest or config cannot be read: its layers are
 	 * unknown, so no layer is removed. */
 	if (!unreadable)
-		prune_layers(s, chains, inuse, held, res);
-	prune_leftovers(s, held, res);
+		prune_layers(s, chains, inuse, held, age, res);
+	prune_leftovers(s, held, age, res);
 	if (removed) {
 		json_t *v;
 		*removed = calloc(json_array_size(names) + 1, sizeof(char *));

@@ -463,7 +463,8 @@ int cmd_image_prune(int argc, char **argv)
 		printf("Total reclaimed space: 0B\n");
 		return 0;
 	}
-	if (img_prune(&s, all, root, &res, &removed, &err) < 0)
+	struct img_prune_opts po = { .all = all, .state_root = root };
+	if (img_prune(&s, &po, &res, &removed, &err) < 0)
 		return fail(&err);
 	if (removed && removed[0]) {
 		printf("Deleted Images:\n");
