@@ -381,6 +381,9 @@ int cmd_image_inspect(int argc, char **argv)
 		}
 		status = fail(&err);
 	}
+	/* Nothing found: the error alone, as every failed command. */
+	if (status && !json_array_size(list))
+		return status;
 	text = json_dumps(list, JSON_INDENT(4));
 	printf("%s\n", text ? text : "[]");
 	return status;
