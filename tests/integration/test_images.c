@@ -467,6 +467,64 @@ START_TEST(seeded_busybox_runs)
 }
 END_TEST
 
+/* prune keeps the layers of a running container whose image is gone
+ * (its overlay, in the container's mount namespace, names them) and of
+ * a stopped one (its bundle names them); removes them once it is gone. */
+START_TEST(prune_keeps_container_layers)
+{
+	char file[8192], root[8192];
+	struct img_store s;
+	struct perr err = { 0 };
+	struct img_prune_result res;
+	struct img_prune_opts po = { .min_age = -1 };
+	char **removed = NULL;
+
+	if (!cli_registered())
+		SKIP_TEST("persona load is not registered in this binary yet");
+	if (!fixtures())
+		SKIP_TEST("umoci, skopeo or busybox missing");
+	setenv("PERSONA_STORE", store, 1);
+	snprintf(file, sizeof(file), "%s/bb.oci.tar", fx);
+	struct cmd_result r = P("load", "-i", file);
+	ck_assert_status(r, 0);
+	cmd_result_free(&r);
+	r = P("run", "-d", "--name", "prunekeep", "bbtest:v1", "busybox", "sleep", "60");
+	ck_assert_status(r, 0);
+	cmd_result_free(&r);
+	ck_assert_msg(img_store_open(&s, store, 0, &err) == 0, "%s", err.msg);
+	ck_assert_msg(img_remove(&s, "bbtest:v1", &err) == 0, "%s", err.msg);
+	/* running: found through the mount table, whatever the state root */
+	ck_assert_msg(img_prune(&s, &po, &res, &removed, &err) == 0, "%s", err.msg);
+	free(removed);
+	ck_assert_int_eq(res.layers, 0);
+	ck_assert_int_eq(dir_entries(s.layers), 2);
+	/* stopped: found through its bundle under the state root */
+	r = P("kill", "prunekeep");
+	cmd_result_free(&r);
+	for (int i = 0; i < 50; i++) {
+		r = P("inspect", "prunekeep");
+		bool stopped = contains(r.out, "\"stopped\"");
+		cmd_result_free(&r);
+		if (stopped)
+			break;
+		usleep(100 * 1000);
+	}
+	snprintf(root, sizeof(root), "%s", test_state_root());
+	po.state_root = root;
+	ck_assert_msg(img_prune(&s, &po, &res, &removed, &err) == 0, "%s", err.msg);
+	free(removed);
+	ck_assert_int_eq(res.layers, 0);
+	r = P("rm", "-f", "prunekeep");
+	ck_assert_status(r, 0);
+	cmd_result_free(&r);
+	ck_assert_msg(img_prune(&s, &po, &res, &removed, &err) == 0, "%s", err.msg);
+	free(removed);
+	ck_assert_int_eq(res.layers, 2);
+	ck_assert_int_eq(dir_entries(s.layers), 0);
+	assert_no_leftovers();
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("integration: images");
@@ -484,6 +542,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, cli_image_prune);
 	tcase_add_test(tc, podman_interop);
 	tcase_add_test(tc, seeded_busybox_runs);
+	tcase_add_test(tc, prune_keeps_container_layers);
 	suite_add_tcase(s, tc);
 	return s;
 }
