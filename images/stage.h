@@ -43,6 +43,10 @@ int stage_commit(struct stage *st, char ***names, struct perr *err);
 int stage_import_layer(struct stage *st, const char *full, const char *ldg, json_t *cconf, const char *created,
 		       const char *created_by, char digest[72], struct perr *err);
 
+/* The layer media type of the blob at `path` by its first bytes: tar,
+ * tar+gzip or tar+zstd (OCI names). */
+const char *stage_layer_media_type(const char *path);
+
 bool is_manifest_type(const char *mt);
 bool is_index_type(const char *mt);
 /* The full reference of `given`, which must carry a tag. */
