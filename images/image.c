@@ -1,4 +1,4 @@
-/* persona images: load, import, tag, remove, list, prepare (see image.h). */
+/* persona images: load, tag, remove, list, prepare (see image.h; import is in import.c). */
 #include "images/image.h"
 
 #include <errno.h>
@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -54,10 +54,16 @@ int stage_begin(struct stage *st, const struct img_store *s, const char *file,
 	st->uo = uo;
 	st->file = file;
 	snprintf(st->dir, sizeof(st->dir), "%s/.stage-XXXXXX", s->dir);
+	st->lockfd = -1;
 	if (!mkdtemp(st->dir)) {
 		st->dir[0] = '\0';
 		return perr_set(err, errno, "store \"%s\": staging directory", s->dir);
 	}
+	/* Held until stage_end: `image prune` removes only stages no live
+	 * command holds (left by a killed one). */
+	st->lockfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->lockfd >= 0)
+		flock(st->lockfd, LOCK_EX | LOCK_NB);
 	st->paths = json_object();
 	st->keep = json_object();
 	st->tags = json_object();
@@ -73,6 +79,9 @@ void stage_end(struct stage *st)
 			close(fd);
 		}
 	}
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	st->lockfd = -1;
 	json_decref(st->paths);
 	json_decref(st->keep);
 	json_decref(st->tags);
@@ -432,7 +441,7 @@ static int load_oci(struct stage *st, const char *name, struct perr *err)
 	return 0;
 }
 
-static const char *sniff_layer_type(const char *path)
+const char *stage_layer_media_type(const char *path)
 {
 	unsigned char m[4] = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -503,7 +512,7 @@ static int load_docker(struct stage *st, const char *name, struct perr *err)
 			stage_blob_path(st, ldg, lpath, sizeof(lpath));
 			stat(lpath, &sb);
 			json_array_append_new(json_object_get(man, "layers"),
-					      json_pack("{s:s, s:s, s:I}", "mediaType", sniff_layer_type(lpath),
+					      json_pack("{s:s, s:s, s:I}", "mediaType", stage_layer_media_type(lpath),
 							"digest", ldg, "size", (json_int_t)sb.st_size));
 		}
 		text = json_dumps(man, JSON_COMPACT);
@@ -548,76 +557,6 @@ int img_load_archive(const struct img_store *s, const char *file, const char *na
 	}
 	if (r == 0)
 		r = stage_commit(&st, names, err);
-	stage_end(&st);
-	return r;
-}
-
-int img_import_rootfs(const struct img_store *s, const char *file, const char *name,
-		      const struct img_unpack_opts *uo, char digest[72], struct perr *err)
-{
-	struct stage st;
-	struct blob_writer w;
-	char ldg[72], diff[72], cdg[72], full[IMG_REF_MAX + 512], lpath[PATH_MAX], created[32];
-	_cleanup_close_ int fd = -1;
-	_cleanup_json_ json_t *config = NULL, *man = NULL, *desc = NULL;
-	_cleanup_free_ char *ctext = NULL, *mtext = NULL;
-	static char buf[1 << 16];
-	ssize_t n;
-	time_t now = time(NULL);
-	int r = -1;
-
-	if (full_name(name, full, file, err) < 0)
-		return -1;
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return perr_set(err, errno, "%s", file);
-	if (stage_begin(&st, s, file, uo, err) < 0)
-		return -1;
-	if (blob_writer_begin(&w, st.dir, err) < 0)
-		goto out;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (blob_writer_write(&w, buf, (size_t)n, err) < 0) {
-			blob_writer_abort(&w);
-			goto out;
-		}
-	if (n < 0) {
-		perr_set(err, errno, "%s", file);
-		blob_writer_abort(&w);
-		goto out;
-	}
-	if (blob_writer_finish(&w, NULL, ldg, err) < 0)
-		goto out;
-	stage_blob_path(&st, ldg, lpath, sizeof(lpath));
-	if (img_layer_diff_id(lpath, uo, diff, err) < 0) {
-		perr_prefix(err, "%s", file);
-		goto out;
-	}
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	config = json_pack("{s:s, s:s, s:s, s:{s:[s]}, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "created", created,
-			   "architecture", "amd64", "os", "linux", "config", "Env",
-			   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "rootfs", "type",
-			   "layers", "diff_ids", diff, "history", "created", created, "created_by", "persona import");
-	ctext = json_dumps(config, JSON_COMPACT);
-	if (!ctext || stage_put(&st, ctext, cdg, err) < 0)
-		goto out;
-	json_object_set_new(st.keep, ldg + 7, json_true());
-	{
-		struct stat sb;
-		stat(lpath, &sb);
-		man = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2,
-				"mediaType", MT_OCI_MANIFEST, "config", "mediaType", MT_OCI_CONFIG, "digest", cdg,
-				"size", (json_int_t)strlen(ctext), "layers", "mediaType", sniff_layer_type(lpath),
-				"digest", ldg, "size", (json_int_t)sb.st_size);
-	}
-	mtext = json_dumps(man, JSON_COMPACT);
-	if (!mtext || stage_put(&st, mtext, digest, err) < 0)
-		goto out;
-	desc = json_pack("{s:s, s:s, s:I}", "mediaType", MT_OCI_MANIFEST, "digest", digest, "size",
-			 (json_int_t)strlen(mtext));
-	if (stage_manifest(&st, desc, full, 0, err) < 0)
-		goto out;
-	r = stage_commit(&st, NULL, err);
-out:
 	stage_end(&st);
 	return r;
 }

@@ -19,7 +19,9 @@
 #define PERSONA_IMAGES_IMAGE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "common/error.h"
 #include "images/store.h"
 #include "images/unpack.h"
@@ -70,5 +72,95 @@ int images_prepare_rootfs(const char *ref, const char *store, char ***lowerdirs,
  * user database for `run -u NAME`: open lowerdirs[i] and read below it
  * with openat2(RESOLVE_IN_ROOT). */
 int images_layer_with(char *const *lowerdirs, size_t n, const char *rel);
+
+/* ---- save, inspect, prune, seed (save.c, prune.c, seed.c) ---- */
+
+enum img_save_format {
+	IMG_SAVE_DOCKER,   /* docker-archive, podman save's default */
+	IMG_SAVE_OCI,      /* oci-archive */
+};
+
+/* Write the images `refs` (n >= 1; names, digests, IDs: see
+ * img_index_find; also a config digest or a prefix of it, docker's image
+ * ID) as one tar archive to the file `out`, or to standard output when
+ * `out` is NULL or "-".
+ *   IMG_SAVE_OCI: an OCI image layout (image-spec image-layout.md):
+ *     oci-layout, index.json with one manifest descriptor per ref, named
+ *     by org.opencontainers.image.ref.name = the full reference when the
+ *     ref is a tag, and blobs/sha256/<hex> exactly as stored.
+ *   IMG_SAVE_DOCKER: the docker-archive of `docker save` / `podman save`
+ *     (containers-transports(5)): manifest.json [{Config: "<hex>.json",
+ *     RepoTags, Layers: ["<diff_id hex>.tar", ...]}], one entry per image
+ *     with all the tags given for it; layers uncompressed, so each layer
+ *     file's SHA-256 is the config's diff_id.
+ * Entries have owner 0:0, mode 0644 and mtime 0.  Every image is found
+ * and read before anything is written; blobs are checked against their
+ * digests while copied.  A file `out` appears only complete (an unnamed
+ * temp file in its directory is linked and renamed over it): on any
+ * error nothing is left.  -1 + err ("image \"X\": not found in store
+ * DIR", "save to FILE: ...") otherwise. */
+int img_save(const struct img_store *s, char *const *refs, size_t n, enum img_save_format format, const char *out,
+	     struct perr *err);
+
+/* One image as `docker image inspect` shows it (new reference): Id (the
+ * config digest, docker's image ID), Digest (the manifest digest, as
+ * podman), RepoTags (full names), RepoDigests (NAME@manifest-digest, one
+ * per repository), Created, Author, Architecture, Os, Variant (when set),
+ * Config (the config's "config" object: Env, Cmd, Labels, ...), RootFS
+ * {Type, Layers: diff_ids}, History, Size (bytes of config and layers as
+ * stored, compressed or not, as `persona images`), ManifestMediaType.
+ * NULL + err "image \"REF\": not found in store DIR" or naming the fault. */
+json_t *img_inspect(const struct img_store *s, const char *ref, struct perr *err);
+
+/* What img_prune removed. */
+struct img_prune_result {
+	uint64_t bytes;            /* disk space freed (st_blocks of what was removed) */
+	unsigned blobs, layers, stages, images;
+};
+
+struct img_prune_opts {
+	bool all;                  /* also images no container uses (prune -a) */
+	const char *state_root;    /* whose bundles count as containers; NULL: none */
+	int min_age;               /* seconds a leftover must exist (ctime) before it is
+				    * removed; 0: the default, 60; < 0: no minimum (tests) */
+};
+
+/* Remove what no image needs, under the store lock:
+ *   - blobs that no manifest in index.json reaches;
+ *   - unpacked layers in the layer cache (s->layers) whose chain ID no
+ *     image in index.json has, unless a container may still use them: a
+ *     layer is in use when its directory is a lowerdir of an overlay
+ *     mounted in any mount namespace of the host (/proc/PID/mountinfo of
+ *     every process) or is named by the annotation
+ *     io.persona.rootfs.lowerdirs of a bundle's config.json under
+ *     o->state_root (stopped containers); such layers are kept, and so
+ *     are all when an image's manifest or config cannot be read;
+ *   - staging directories (STORE/.stage-*) that no live command holds
+ *     (stage_begin flock()s its own), and temp files and unpack temp
+ *     directories no process has open: leftovers of killed commands.
+ * Layers and leftovers younger than o->min_age are kept: a load may have
+ * unpacked a layer it has not yet committed.
+ * With o->all, first every image (all its tags) whose layer stack no
+ * container uses (by the rule above) is removed, as `docker image prune
+ * -a` removes images without containers.  The removed images' names go
+ * to *removed (malloc'd NULL-terminated vector; `removed` may be NULL).
+ * -1 + err when the store cannot be locked or its index read or written. */
+int img_prune(const struct img_store *s, const struct img_prune_opts *o, struct img_prune_result *res,
+	      char ***removed, struct perr *err);
+
+/* The default image `busybox` as a real image in the store: one layer,
+ * made here from the host's static busybox at `busybox_path`
+ * (Debian's busybox-static): bin/busybox, a symlink bin/APPLET -> busybox
+ * for every applet `busybox --list` names, etc/passwd (root, nobody),
+ * etc/group, tmp (1777), root (0700), and the mount points dev, proc, sys.
+ * Config: Cmd ["sh"], Env PATH, label io.persona.embedded=true.  Tagged
+ * docker.io/library/busybox:latest.  Reproducible: fixed owners, modes and
+ * mtimes (0) and a fixed created date, so the same busybox gives the same
+ * manifest digest.  -1 + err naming busybox_path and the fault (missing,
+ * not executable, odd applet list), the store unchanged.  The _digest
+ * form also gives the manifest digest. */
+int img_seed_busybox(const struct img_store *s, const char *busybox_path, struct perr *err);
+int img_seed_busybox_digest(const struct img_store *s, const char *busybox_path, char digest[72],
+			    struct perr *err);
 
 #endif

@@ -19,6 +19,7 @@ struct stage {
 	json_t *paths;              /* archive path -> "sha256:..." */
 	json_t *keep;               /* hex -> true: blobs to move into the store */
 	json_t *tags;               /* full name -> manifest descriptor */
+	int lockfd;                 /* dir, flock()ed while the stage lives: prune leaves it alone */
 };
 
 /* A staging directory in the store; stage_end() removes it. */
@@ -34,6 +35,17 @@ int stage_put(struct stage *st, const char *text, char digest[72], struct perr *
 int stage_manifest(struct stage *st, json_t *desc, const char *name, int depth, struct perr *err);
 /* Move the kept blobs into the store and write the tags, under the lock. */
 int stage_commit(struct stage *st, char ***names, struct perr *err);
+
+/* The staged layer blob `ldg` becomes the one-layer image `full` (config
+ * "config" object `cconf`, stolen, NULL for PATH only; `created`,
+ * `created_by` for the config and its history) and is committed; the
+ * manifest digest goes to `digest` (image.c: import and seed). */
+int stage_import_layer(struct stage *st, const char *full, const char *ldg, json_t *cconf, const char *created,
+		       const char *created_by, char digest[72], struct perr *err);
+
+/* The layer media type of the blob at `path` by its first bytes: tar,
+ * tar+gzip or tar+zstd (OCI names). */
+const char *stage_layer_media_type(const char *path);
 
 bool is_manifest_type(const char *mt);
 bool is_index_type(const char *mt);

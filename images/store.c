@@ -447,6 +447,11 @@ static void mark(json_t *keep, const char *digest)
 
 int img_store_gc(const struct img_store *s, struct perr *err)
 {
+	return img_store_gc_count(s, NULL, NULL, err);
+}
+
+int img_store_gc_count(const struct img_store *s, uint64_t *bytes, unsigned *count, struct perr *err)
+{
 	_cleanup_json_ json_t *index = img_index_load(s, err);
 	_cleanup_json_ json_t *keep = json_object();
 	char dir[PATH_MAX];
@@ -476,9 +481,18 @@ int img_store_gc(const struct img_store *s, struct perr *err)
 	if (!dh)
 		return perr_set(err, errno, "%s", dir);
 	while ((de = readdir(dh))) {
+		struct stat sb;
+
 		if (strlen(de->d_name) != 64 || json_object_get(keep, de->d_name))
 			continue;
-		unlinkat(dirfd(dh), de->d_name, 0);
+		if (fstatat(dirfd(dh), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			sb.st_size = 0;
+		if (unlinkat(dirfd(dh), de->d_name, 0) < 0)
+			continue;
+		if (bytes)
+			*bytes += (uint64_t)sb.st_size;
+		if (count)
+			(*count)++;
 	}
 	closedir(dh);
 	return 0;

@@ -98,5 +98,8 @@ json_t *img_index_find(json_t *index, const char *ref);
 
 /* Remove blobs no manifest in index.json reaches (call with the lock). */
 int img_store_gc(const struct img_store *s, struct perr *err);
+/* The same, adding the bytes and number of blobs removed to *bytes and
+ * *count (either may be NULL). */
+int img_store_gc_count(const struct img_store *s, uint64_t *bytes, unsigned *count, struct perr *err);
 
 #endif
