@@ -151,8 +151,10 @@ int img_prune(const struct img_store *s, const struct img_prune_opts *o, struct 
 /* The default image `busybox` as a real image in the store: one layer,
  * made here from the host's static busybox at `busybox_path`
  * (Debian's busybox-static): bin/busybox, a symlink bin/APPLET -> busybox
- * for every applet `busybox --list` names, etc/passwd (root, nobody),
- * etc/group, tmp (1777), root (0700), and the mount points dev, proc, sys.
+ * for every applet `busybox --list` names, etc/passwd (root, daemon,
+ * nobody), etc/group (root, daemon, tty, nogroup), tmp (1777), root
+ * (0700), home, run, sbin, usr/bin, var, and the mount points dev, proc,
+ * sys.
  * Config: Cmd ["sh"], Env PATH, label io.persona.embedded=true.  Tagged
  * docker.io/library/busybox:latest.  Reproducible: fixed owners, modes and
  * mtimes (0) and a fixed created date, so the same busybox gives the same

@@ -386,6 +386,37 @@ static void prune_layers(const struct img_store *s, json_t *chains, json_t *inus
 	closedir(d);
 }
 
+/* The prepared-root cache (images/prepared.h): answers for manifests the
+ * index no longer names. */
+static void prune_prepared(const struct img_store *s, json_t *index)
+{
+	char dir[PATH_MAX + 32];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(dir, sizeof(dir), "%s/.prepared", s->layers);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+		char digest[80];
+		json_t *m;
+		size_t i;
+		bool named = false;
+
+		if (strlen(n) != 69 || strcmp(n + 64, ".json"))
+			continue;
+		snprintf(digest, sizeof(digest), "sha256:%.64s", n);
+		json_array_foreach(json_object_get(index, "manifests"), i, m)
+			if (json_str(m, "digest") && !strcmp(json_str(m, "digest"), digest))
+				named = true;
+		if (!named)
+			unlinkat(dirfd(d), n, 0);
+	}
+	closedir(d);
+}
+
 int img_prune(const struct img_store *s, const struct img_prune_opts *o, struct img_prune_result *res,
 	      char ***removed, struct perr *err)
 {
@@ -423,6 +454,7 @@ int img_prune(const struct img_store *s, const struct img_prune_opts *o, struct 
 	if (!unreadable)
 		prune_layers(s, chains, inuse, held, age, res);
 	prune_leftovers(s, held, age, res);
+	prune_prepared(s, index);
 	if (removed) {
 		json_t *v;
 		*removed = calloc(json_array_size(names) + 1, sizeof(char *));

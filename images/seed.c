@@ -24,8 +24,9 @@
 #define APPLETS_MAX (256 << 10)
 
 static const char passwd_text[] = "root:x:0:0:root:/root:/bin/sh\n"
+				  "daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
 				  "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
-static const char group_text[] = "root:x:0:\nnobody:x:65534:\n";
+static const char group_text[] = "root:x:0:\ndaemon:x:1:\ntty:x:5:\nnogroup:x:65534:\n";
 
 /* `busybox --list`: one applet name a line.  Malloc'd text or NULL + err. */
 static char *applet_list(const char *bb, struct perr *err)
@@ -161,8 +162,10 @@ static int write_layer(struct blob_writer *w, const char *bb, int bbfd, int64_t 
 	static const struct {
 		const char *path;
 		mode_t perm;
-	} dirs[] = { { "bin", 0755 }, { "dev", 0755 }, { "etc", 0755 }, { "proc", 0555 },
-		     { "root", 0700 }, { "sys", 0555 }, { "tmp", 01777 } };
+	} dirs[] = { { "bin", 0755 },  { "dev", 0755 },  { "etc", 0755 },     { "home", 0755 },
+		     { "proc", 0555 }, { "root", 0700 }, { "run", 0755 },     { "sbin", 0755 },
+		     { "sys", 0555 },  { "tmp", 01777 }, { "usr", 0755 },     { "usr/bin", 0755 },
+		     { "var", 0755 } };
 	char *save = NULL, path[96];
 	int r = -1;
 

@@ -24,9 +24,11 @@ static const char run_usage[] =
 	"Usage: persona run [OPTIONS] IMAGE|ROOTFS-DIR [COMMAND [ARG...]]\n"
 	"\n"
 	"Run a command in a new container.  IMAGE is an image in the store (see\n"
-	"persona load, pull; $PERSONA_STORE moves the store) or \"busybox\" (made\n"
-	"from the host's busybox-static on first use); ROOTFS-DIR is any directory\n"
-	"holding a root filesystem.  Either is used read-only under an overlay.\n"
+	"persona load, pull; $PERSONA_STORE moves the store; \"busybox\", when the\n"
+	"store has none, is made there from the host's busybox-static on first\n"
+	"use); ROOTFS-DIR is any directory holding a root filesystem (a path\n"
+	"starting with / or . is always one).  Either is used read-only under an\n"
+	"overlay.\n"
 	"COMMAND may be a FreeBSD amd64 or Windows x86-64 program in the image\n"
 	"(\"C:\\app\\prog.exe\" names /app/prog.exe): persona runs it there.\n"
 	"\n"
@@ -443,7 +445,6 @@ static int run_detached(struct state *st, json_t *spec, const struct run_opts *o
 
 int cmd_run(int argc, char **argv)
 {
-	static const char *const busybox_cmd[] = { "sh", NULL };
 	struct run_opts o = { 0 };
 	struct state st = { 0 };
 	struct perr err = { 0 };
@@ -476,17 +477,12 @@ int cmd_run(int argc, char **argv)
 		free_opts(&o);
 		return 125;
 	}
-	if (!strcmp(o.image, "busybox") || !strcmp(o.image, "busybox:latest") ||
-	    !strcmp(o.image, "docker.io/library/busybox:latest")) {
-		if (busybox_rootfs(rootfs, sizeof(rootfs), &err) < 0)
-			goto fail;
-		o.default_args = busybox_cmd;
-	} else if (stat(o.image, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	if (stat(o.image, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		if (!realpath(o.image, rootfs)) {
 			perr_set(&err, errno, "root filesystem \"%s\"", o.image);
 			goto fail;
 		}
-	} else if (strchr(o.image, '/') || o.image[0] == '.') {
+	} else if (o.image[0] == '/' || o.image[0] == '.') {
 		perr_set(&err, stat(o.image, &sb) < 0 ? errno : ENOTDIR, "root filesystem \"%s\"", o.image);
 		goto fail;
 	} else {

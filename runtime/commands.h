@@ -29,11 +29,6 @@ int cmd_images(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 
-/* The embedded default image: make /var/lib/persona/busybox from the
- * host's static busybox (Debian busybox-static) on first use.  Writes the
- * root filesystem path into `out`.  -1 + err when busybox is absent. */
-struct perr;
-int busybox_rootfs(char *out, unsigned long len, struct perr *err);
 
 /* persona's own argv (main's), for the --init process to rename itself. */
 extern char **persona_argv;

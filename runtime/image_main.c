@@ -6,11 +6,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "images/image.h"
 #include "images/prepared.h"
+#include "images/ref.h"
+#include "images/store.h"
 #include "runtime/commands.h"
+
+/* The default image: `busybox` (docker.io/library/busybox:latest), when
+ * the store does not have it, is made there from the host's static
+ * busybox (img_seed_busybox).  0 when it was made; -1 leaving `err` as
+ * the failed lookup set it when `ref` is another image or the store has
+ * busybox already (the lookup failed for another reason), else with the
+ * seeding's fault. */
+static int seed_busybox(const char *ref, struct perr *err)
+{
+	static const char *const paths[] = { "/bin/busybox", "/usr/bin/busybox", NULL };
+	struct img_ref r;
+	struct img_store s;
+	struct perr e2 = { 0 };
+	char dg[72];
+
+	if (img_ref_parse(ref, &r, &e2) < 0 || strcmp(r.full, "docker.io/library/busybox:latest") ||
+	    img_prepared_manifest(NULL, ref, dg))
+		return -1;
+	for (size_t i = 0; paths[i]; i++) {
+		if (access(paths[i], X_OK) < 0)
+			continue;
+		if (img_store_open(&s, NULL, 1, err) < 0 || img_seed_busybox(&s, paths[i], err) < 0)
+			return perr_prefix(err, "image \"%s\": making it from the host's busybox", ref);
+		return 0;
+	}
+	return perr_set(err, 0, "image \"%s\": not in the store, and the host has no busybox to make it from "
+			"(install Debian's busybox-static, or persona pull busybox)", ref);
+}
 
 /* `persona-image prepare REF`: for `persona run IMAGE`, the image's layers
  * (unpacked when not yet cached) and configuration, as one JSON object on
@@ -30,7 +61,8 @@ static int cmd_prepare(int argc, char **argv)
 		fprintf(stderr, "persona-image: prepare takes one image reference\n");
 		return 125;
 	}
-	if (images_prepare_rootfs(argv[1], NULL, &lowers, &n, &config, &err) < 0) {
+	if (images_prepare_rootfs(argv[1], NULL, &lowers, &n, &config, &err) < 0 &&
+	    (seed_busybox(argv[1], &err) < 0 || images_prepare_rootfs(argv[1], NULL, &lowers, &n, &config, &err) < 0)) {
 		perr_print(&err);
 		return perr_exit_status(&err);
 	}

@@ -22,14 +22,41 @@
 
 #include "tests/harness.h"
 
-/* The busybox root filesystem persona makes on first use. */
-#define BUSYBOX_ROOTFS "/var/lib/persona/busybox"
 
 /* docker's default capability set, as /proc/PID/status shows it. */
 #define DEFAULT_CAPEFF "00000000a80425fb"
 
 /* How long one persona command may take before the test calls it hung. */
 #define CMD_TIMEOUT 30
+
+/* The busybox image's one unpacked layer (persona makes the image in the
+ * store on first use): a root filesystem directory tests may copy. */
+static inline const char *busybox_layer(void)
+{
+	static char path[4096];
+	const char *store = getenv("PERSONA_STORE");
+	char parent[4096], *slash;
+
+	if (path[0])
+		return path;
+	struct cmd_result r = persona("run", "--rm", "busybox", "true", NULL);
+	ck_assert_msg(r.status == 0, "persona run busybox: %s", r.err);
+	cmd_result_free(&r);
+	r = persona("image", "inspect", "busybox", NULL);
+	ck_assert_msg(r.status == 0, "persona image inspect busybox: %s", r.err);
+	json_t *j = json_loads(r.out, 0, NULL);
+	const char *diff = json_string_value(
+		json_array_get(json_object_get(json_object_get(json_array_get(j, 0), "RootFS"), "Layers"), 0));
+	ck_assert_msg(diff && strlen(diff) == 71, "no layer in: %s", r.out);
+	snprintf(parent, sizeof(parent), "%s", store && *store ? store : "/var/lib/persona/store");
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/layers/%s", parent, diff + 7);
+	json_decref(j);
+	cmd_result_free(&r);
+	return path;
+}
 
 static void integ_setup(void)
 {

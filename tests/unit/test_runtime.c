@@ -225,7 +225,7 @@ START_TEST(state_lookup_by_name_prefix_and_ambiguity)
 	state_release(&got);
 	ck_assert_int_eq(state_lookup("aaa", &got, &err), -1);
 	ck_assert_msg(strstr(err.msg, "matches 2 containers"), "%s", err.msg);
-	ck_assert_int_eq(state_lookup("zzz", &got, &err), -1);
+	ck_assert_int_eq(state_lookup("zzz", &got, &err), -2);
 	ck_assert_msg(strstr(err.msg, "no such container"), "%s", err.msg);
 
 	/* a name in use is refused, naming the holder */
