@@ -14,6 +14,7 @@
 #include "images/ref.h"
 #include "images/store.h"
 #include "runtime/commands.h"
+#include "runtime/state.h"
 
 /* The default image: `busybox` (docker.io/library/busybox:latest), when
  * the store does not have it, is made there from the host's static
@@ -126,6 +127,9 @@ static int cmd_image(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	const char *root = getenv("PERSONA_STATE_ROOT");
+	if (root && root[0] == '/' && strlen(root) <= 512)
+		state_root = root;   /* persona's --root */
 	if (argc < 2) {
 		fprintf(stderr, "persona-image: a helper of persona; use persona pull|push|login|logout|load|save|import|images|tag|rmi|image\n");
 		return 125;

@@ -114,8 +114,11 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	for (size_t i = 0; image_commands[i]; i++)
-		if (!strcmp(argv[optind], image_commands[i]))
+		if (!strcmp(argv[optind], image_commands[i])) {
+			/* --root reaches the helper (image prune looks at containers) */
+			setenv("PERSONA_STATE_ROOT", state_root, 1);
 			return run_image_helper(argv + optind);
+		}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name))
 			continue;
