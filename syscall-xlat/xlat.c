@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,20 @@ static int fail(struct perr *err, int status, const char *path)
 	if (err && !err->status)
 		err->status = status;
 	return perr_prefix(err, "%s", path);
+}
+
+/* As execve(2) does: signals the caller catches go back to their default
+ * action (ignored ones stay ignored), so no host handler of persona's
+ * caller ever runs on the guest's behalf. */
+static void reset_handlers(void)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL)
+			signal(sig, SIG_DFL);
+	}
 }
 
 int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *err)
@@ -58,6 +73,7 @@ int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *
 		return fail(err, 125, path);
 	}
 	freebsd_init(execpath);
+	reset_handlers();
 	close(steal_fd(fd));
 	fflush(NULL);
 

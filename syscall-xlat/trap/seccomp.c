@@ -158,6 +158,25 @@ out:
 	*c.host_sigmask &= ~HOST_SIGSYS_BIT;
 }
 
+/* Host signals persona catches for the guest (bit sig - 1). */
+static uint64_t caught_mask;
+
+/* (Re)install the SIGSYS handler.  While it runs, the signals the guest
+ * catches wait until the guest runs again, so a guest handler never
+ * interrupts persona's own code; the others (default action: terminate,
+ * stop; or ignored) stay deliverable, so that a guest blocked in a long
+ * system call can still be killed or stopped. */
+static long install_sigsys(void)
+{
+	struct k_sigaction sa = {
+		.handler = (void *)xlat_sigsys,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		.restorer = (void *)restorer,
+		.mask = __atomic_load_n(&caught_mask, __ATOMIC_ACQUIRE),
+	};
+	return RAW4(SYS_rt_sigaction, SIGSYS, &sa, 0, 8);
+}
+
 static long set_signal_stack(void *base, size_t size)
 {
 	stack_t ss = { .ss_sp = base, .ss_flags = 0, .ss_size = size };
@@ -209,15 +228,7 @@ int xlat_trap_install(xlat_dispatch_fn dispatch, int mode, struct perr *err)
 	if (r < 0)
 		return perr_set(err, (int)-r, "sigaltstack");
 
-	struct k_sigaction sa = {
-		.handler = (void *)xlat_sigsys,
-		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
-		.restorer = (void *)restorer,
-		/* Asynchronous signals wait until the guest runs again, so a
-		 * guest handler never interrupts persona's own code. */
-		.mask = ~0UL,
-	};
-	r = RAW4(SYS_rt_sigaction, SIGSYS, &sa, 0, 8);
+	r = install_sigsys();
 	if (r < 0)
 		return perr_set(err, (int)-r, "install the SIGSYS handler");
 	uint64_t unblock = HOST_SIGSYS_BIT;
@@ -339,6 +350,8 @@ static void xlat_on_signal(int sig, siginfo_t *si, void *ctx)
 
 long xlat_trap_signal_action(int host_sig, int action)
 {
+	if (host_sig < 1 || host_sig > 64)
+		return -22;
 	if (host_sig == SIGSYS || host_sig == SIGKILL || host_sig == SIGSTOP)
 		return action == XLAT_SIG_DEFAULT ? 0 : -22;
 	struct k_sigaction sa = {
@@ -348,7 +361,18 @@ long xlat_trap_signal_action(int host_sig, int action)
 		.restorer = (void *)restorer,
 		.mask = ~0UL,
 	};
-	return RAW4(SYS_rt_sigaction, host_sig, &sa, 0, 8);
+	uint64_t bit = 1UL << (host_sig - 1);
+	if (action == XLAT_SIG_CATCH) {
+		/* caught from now on: blocked for the rest of this handler too */
+		__atomic_fetch_or(&caught_mask, bit, __ATOMIC_ACQ_REL);
+		RAW4(SYS_rt_sigprocmask, SIG_BLOCK, &bit, 0, 8);
+	}
+	long r = RAW4(SYS_rt_sigaction, host_sig, &sa, 0, 8);
+	if (action != XLAT_SIG_CATCH)
+		__atomic_fetch_and(&caught_mask, ~bit, __ATOMIC_ACQ_REL);
+	if (trap_dispatch)
+		install_sigsys();
+	return r;
 }
 
 #define FP_XSTATE_MAGIC1 0x46505853U

@@ -277,6 +277,61 @@ END_TEST
 
 PERSONA_ASAN_SKIP_TEST
 
+/* read(0, sp, 1); exit(7): blocks on an empty pipe. */
+static const unsigned char blocking_read_code[] = {
+	0xb8, 3, 0, 0, 0,                      /* mov $3,%eax      (read) */
+	0x31, 0xff,                            /* xor %edi,%edi */
+	0x48, 0x89, 0xe6,                      /* mov %rsp,%rsi */
+	0xba, 1, 0, 0, 0,                      /* mov $1,%edx */
+	0x0f, 0x05,                            /* syscall */
+	0xb8, 1, 0, 0, 0,                      /* mov $1,%eax      (exit) */
+	0xbf, 7, 0, 0, 0,                      /* mov $7,%edi */
+	0x0f, 0x05,                            /* syscall */
+};
+
+/* A guest blocked in a long system call (inside persona's trap handler)
+ * still dies at once of a signal it does not catch, as on FreeBSD:
+ * SIGTERM's default action, under each back-end. */
+START_TEST(uncaught_signal_ends_blocked_call)
+{
+	static const char *const modes[] = { "sud", "seccomp", "ptrace" };
+	char *p = write_prog(blocking_read_code, sizeof(blocking_read_code), ET_EXEC);
+
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		int fds[2];
+		ck_assert_int_eq(pipe(fds), 0);
+		fflush(NULL);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct perr err = { 0 };
+			const char *argv[] = { p, NULL };
+			dup2(fds[0], 0);
+			close(fds[1]);
+			setenv("PERSONA_XLAT_TRAP", modes[m], 1);
+			xlat_run(p, 1, (char **)argv, environ, &err);
+			_exit(perr_exit_status(&err));
+		}
+		close(fds[0]);
+		usleep(300000);   /* well inside read(2) by now */
+		kill(pid, SIGTERM);
+		int st = 0;
+		for (int i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++)
+			usleep(20000);
+		if (waitpid(pid, &st, WNOHANG) == 0 && !WIFSIGNALED(st) && !WIFEXITED(st)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			close(fds[1]);
+			ck_abort_msg("%s: the guest blocked in read(2) outlived SIGTERM by 2 s", modes[m]);
+		}
+		close(fds[1]);
+		ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
+			      "%s: want death by SIGTERM, got status 0x%x", modes[m], st);
+	}
+	unlink(p);
+}
+END_TEST
+
 /* thr_exit(NULL) from the only guest thread ends the process with status
  * 0 (FreeBSD), even with persona's timekeep refresh thread alive. */
 static const unsigned char thr_exit_code[] = {
@@ -404,6 +459,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, bad_binary_is_126_and_maps_nothing);
 	tcase_add_test(tc, trap_cost);
 	tcase_add_test(tc, last_thr_exit_ends_process);
+	tcase_add_test(tc, uncaught_signal_ends_blocked_call);
 	tcase_add_test(tc, timekeep_page_follows_host);
 	suite_add_tcase(s, tc);
 	return s;
