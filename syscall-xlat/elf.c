@@ -138,6 +138,23 @@ int xlat_detect(int fd, struct perr *err)
 	return XLAT_FREEBSD;
 }
 
+int xlat_elf_interp(int fd, const struct xlat_elf *e, char *out, size_t len, struct perr *err)
+{
+	for (int i = 0; i < e->phnum; i++) {
+		const Elf64_Phdr *p = &e->ph[i];
+		if (p->p_type != PT_INTERP)
+			continue;
+		if (p->p_filesz < 2 || p->p_filesz > len)
+			return bad(err, "PT_INTERP is not a path of a sane length");
+		int n = read_full(fd, out, p->p_filesz, (off_t)p->p_offset);
+		if (n != (int)p->p_filesz || out[p->p_filesz - 1] != '\0' || strlen(out) != p->p_filesz - 1 ||
+		    out[0] != '/')
+			return bad(err, "PT_INTERP is not an absolute, NUL-terminated path");
+		return 1;
+	}
+	return 0;
+}
+
 int xlat_elf_check_loadable(const struct xlat_elf *e, struct perr *err)
 {
 	const Elf64_Ehdr *h = &e->eh;
@@ -148,12 +165,16 @@ int xlat_elf_check_loadable(const struct xlat_elf *e, struct perr *err)
 		return bad(err, "not an executable (e_type is neither ET_EXEC nor ET_DYN)");
 
 	uint64_t prev_end = 0;
-	int loads = 0, entry_ok = 0;
+	int loads = 0, entry_ok = 0, interps = 0;
 	for (int i = 0; i < e->phnum; i++) {
 		const Elf64_Phdr *p = &e->ph[i];
-		if (p->p_type == PT_INTERP)
-			return bad(err, "dynamically linked FreeBSD binaries are not supported yet "
-					"(it has PT_INTERP)");
+		if (p->p_type == PT_INTERP) {
+			if (++interps > 1)
+				return bad(err, "malformed program headers (more than one PT_INTERP)");
+			if (p->p_offset > (uint64_t)e->file_size || p->p_filesz > (uint64_t)e->file_size - p->p_offset)
+				return bad(err, "PT_INTERP lies outside the file (truncated?)");
+			continue;
+		}
 		if (p->p_type != PT_LOAD)
 			continue;
 		if (p->p_filesz > p->p_memsz)

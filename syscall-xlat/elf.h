@@ -37,10 +37,16 @@ int xlat_elf_is_freebsd(int fd, const struct xlat_elf *e);
 int xlat_elf_note_is_freebsd(const unsigned char *buf, size_t len);
 
 /* Check that `e` is loadable by persona: x86-64 ELF64 LSB executable
- * (ET_EXEC or ET_DYN), statically linked (no PT_INTERP), PT_LOAD
+ * (ET_EXEC or ET_DYN), at most one PT_INTERP (inside the file), PT_LOAD
  * segments with p_filesz <= p_memsz, file ranges inside the file,
  * p_vaddr congruent to p_offset modulo the page size, ascending and not
  * overlapping, below the 47-bit user limit.  Returns 0 or -1 (status 126). */
 int xlat_elf_check_loadable(const struct xlat_elf *e, struct perr *err);
+
+/* The run-time linker a dynamically linked executable names (PT_INTERP,
+ * e.g. "/libexec/ld-elf.so.1") into `out`: 1 found, 0 none (statically
+ * linked), -1 (status 126) when it is not an absolute, NUL-terminated
+ * path of at most `len` - 1 bytes. */
+int xlat_elf_interp(int fd, const struct xlat_elf *e, char *out, size_t len, struct perr *err);
 
 #endif

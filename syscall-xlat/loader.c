@@ -100,6 +100,33 @@ int xlat_load_image(int fd, const struct xlat_elf *e, struct xlat_image *img, st
 		if (e->ph[i].p_type == PT_PHDR)
 			img->phdr = img->bias + e->ph[i].p_vaddr;
 	img->entry = img->bias + e->eh.e_entry;
+	img->start = img->entry;
+	return 0;
+}
+
+int xlat_load_interp(int fd, const struct xlat_elf *e, struct xlat_image *img, struct perr *err)
+{
+	struct xlat_image li;
+
+	if (e->eh.e_type != ET_DYN) {
+		perr_set(err, 0, "the run-time linker is not position-independent (ET_DYN)");
+		if (err)
+			err->status = 126;
+		return -1;
+	}
+	for (int i = 0; i < e->phnum; i++)
+		if (e->ph[i].p_type == PT_INTERP) {
+			perr_set(err, 0, "the run-time linker names a run-time linker itself");
+			if (err)
+				err->status = 126;
+			return -1;
+		}
+	if (xlat_load_image(fd, e, &li, err) < 0)
+		return -1;
+	img->interp_lo = li.map_lo;
+	img->interp_len = li.map_len;
+	img->interp_base = li.bias;
+	img->start = li.entry;
 	return 0;
 }
 
@@ -109,7 +136,9 @@ void xlat_unload(struct xlat_image *img)
 		munmap((void *)(uintptr_t)img->map_lo, img->map_len);
 	if (img->stack_len)
 		munmap((void *)(uintptr_t)img->stack_lo, img->stack_len);
-	img->map_len = img->stack_len = 0;
+	if (img->interp_len)
+		munmap((void *)(uintptr_t)img->interp_lo, img->interp_len);
+	img->map_len = img->stack_len = img->interp_len = 0;
 }
 
 static int count_cpus(void)
@@ -174,7 +203,7 @@ int xlat_build_stack(struct xlat_image *img, const struct xlat_elf *e, const cha
 		BSD_AT_PHENT, sizeof(Elf64_Phdr),
 		BSD_AT_PHNUM, (uint64_t)e->phnum,
 		BSD_AT_PAGESZ, XLAT_PAGE,
-		BSD_AT_BASE, 0,
+		BSD_AT_BASE, img->interp_base,
 		BSD_AT_FLAGS, 0,
 		BSD_AT_ENTRY, img->entry,
 		BSD_AT_EXECPATH, path_p,

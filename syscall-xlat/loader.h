@@ -35,6 +35,10 @@ struct xlat_image {
 	uint64_t map_lo, map_len;     /* the whole image reservation */
 	uint64_t stack_lo, stack_len; /* the initial stack mapping */
 	uint64_t sp;          /* initial stack pointer: points at argc */
+	/* A dynamically linked program's run-time linker (xlat_load_interp): */
+	uint64_t interp_base; /* its load address (AT_BASE), 0 when none */
+	uint64_t start;       /* where the guest starts: the linker's entry, else `entry` */
+	uint64_t interp_lo, interp_len;  /* its reservation */
 };
 
 /* Map every PT_LOAD of `e` (already checked by xlat_elf_check_loadable)
@@ -42,6 +46,13 @@ struct xlat_image {
  * mappings), ET_DYN at an address the kernel picks.  Returns 0, or -1
  * with err filled and nothing left mapped. */
 int xlat_load_image(int fd, const struct xlat_elf *e, struct xlat_image *img, struct perr *err);
+
+/* Map the run-time linker `e` (already checked by
+ * xlat_elf_check_loadable; it must be ET_DYN and name no interpreter
+ * itself) from `fd` at an address the kernel picks, for the program
+ * `img`: sets img->interp_base (AT_BASE) and img->start.  Source: FreeBSD
+ * sys/kern/imgact_elf.c (__elfN(load_interp)).  0 or -1 (status 126). */
+int xlat_load_interp(int fd, const struct xlat_elf *e, struct xlat_image *img, struct perr *err);
 
 /* Allocate the initial stack and lay out argc, argv[], NULL, envp[],
  * NULL, the auxiliary vector and the strings it points to, as FreeBSD's

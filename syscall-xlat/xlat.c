@@ -37,6 +37,34 @@ static void reset_handlers(void)
 	}
 }
 
+/* A dynamically linked program: its run-time linker (FreeBSD's
+ * /libexec/ld-elf.so.1), looked up in this root, mapped next to it; the
+ * guest starts there and the linker finds the program through the auxv
+ * (AT_BASE, AT_PHDR, AT_ENTRY) and loads its libraries with translated
+ * calls.  Static programs: nothing to do. */
+static int load_interp(int fd, const struct xlat_elf *e, struct xlat_image *img, struct perr *err)
+{
+	char interp[PATH_MAX];
+	struct xlat_elf ie;
+	int r = xlat_elf_interp(fd, e, interp, sizeof(interp), err);
+
+	if (r <= 0)
+		return r;
+	_cleanup_close_ int ifd = open(interp, O_RDONLY | O_CLOEXEC);
+	if (ifd < 0) {
+		if (errno == ENOENT)
+			return perr_set(err, 0, "dynamically linked: its run-time linker %s is not here (run it in a "
+					"FreeBSD root filesystem that has it and its libraries)", interp);
+		return perr_set(err, errno, "run-time linker %s", interp);
+	}
+	r = xlat_elf_read(ifd, &ie, err);
+	if (r == 0)
+		return perr_set(err, 0, "run-time linker %s: not an ELF file", interp);
+	if (r < 0 || xlat_elf_check_loadable(&ie, err) < 0 || xlat_load_interp(ifd, &ie, img, err) < 0)
+		return perr_prefix(err, "run-time linker %s", interp);
+	return 0;
+}
+
 int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -66,6 +94,10 @@ int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *
 	struct xlat_image img;
 	if (xlat_load_image(fd, &e, &img, err) < 0)
 		return fail(err, 126, path);
+	if (load_interp(fd, &e, &img, err) < 0) {
+		xlat_unload(&img);
+		return fail(err, 126, path);
+	}
 	xlat_timekeep_init();
 	if (xlat_build_stack(&img, &e, execpath, argc, argv, envp, err) < 0) {
 		xlat_timekeep_stop();
@@ -96,7 +128,7 @@ int xlat_run(const char *path, int argc, char **argv, char **envp, struct perr *
 		xlat_unload(&img);
 		return fail(err, 125, path);
 	}
-	xlat_enter_guest(img.entry, img.sp, img.sp);
+	xlat_enter_guest(img.start, img.sp, img.sp);
 }
 
 int xlat_set_exec_helper(const char *helper, char *const *prefix, struct perr *err)

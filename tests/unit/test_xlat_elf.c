@@ -215,8 +215,18 @@ START_TEST(bad_segments)
 	ph(&m, 1)->p_vaddr = 0x401000;
 	loadable_bad(&m, "overlap");
 	build(&m);
+	/* a PT_INTERP that lies outside the file; two of them */
 	ph(&m, 1)->p_type = PT_INTERP;
-	loadable_bad(&m, "dynamically linked");
+	ph(&m, 1)->p_offset = 0x100000;
+	ph(&m, 1)->p_filesz = 20;
+	loadable_bad(&m, "PT_INTERP lies outside the file");
+	build(&m);
+	*ph(&m, 1) = *ph(&m, 0);
+	ph(&m, 1)->p_type = PT_INTERP;
+	ph(&m, 1)->p_filesz = 4;
+	*ph(&m, 2) = *ph(&m, 1);
+	eh(&m)->e_phnum = 3;
+	loadable_bad(&m, "more than one PT_INTERP");
 	build(&m);
 	eh(&m)->e_entry = 0x900000;
 	loadable_bad(&m, "entry point");

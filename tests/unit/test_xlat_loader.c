@@ -24,7 +24,16 @@
 
 extern char **environ;
 
+static char *write_prog_interp(const unsigned char *code, size_t len, int type, const char *interp);
+
 static char *write_prog(const unsigned char *code, size_t len, int type)
+{
+	return write_prog_interp(code, len, type, NULL);
+}
+
+/* A FreeBSD program: one PT_LOAD of the whole file with `code` at
+ * CODE_OFF, and a PT_INTERP naming `interp` when given. */
+static char *write_prog_interp(const unsigned char *code, size_t len, int type, const char *interp)
 {
 	unsigned char b[IMG_SIZE] = { 0 };
 	Elf64_Ehdr *h = (Elf64_Ehdr *)b;
@@ -46,6 +55,16 @@ static char *write_prog(const unsigned char *code, size_t len, int type)
 	*p = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
 			   .p_vaddr = base, .p_filesz = IMG_SIZE, .p_memsz = 0x3000,
 			   .p_align = 0x1000 };
+	if (interp) {
+		/* the path at 0x100, after the two program headers */
+		h->e_phnum = 2;
+		p[1] = p[0];
+		p[0] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_flags = PF_R, .p_offset = 0x100,
+				     .p_vaddr = base + 0x100, .p_filesz = strlen(interp) + 1,
+				     .p_memsz = strlen(interp) + 1, .p_align = 1 };
+		ck_assert_uint_lt(strlen(interp) + 1, CODE_OFF - 0x100);
+		memcpy(b + 0x100, interp, strlen(interp) + 1);
+	}
 	ck_assert_uint_le(len, IMG_SIZE - CODE_OFF);
 	memcpy(b + CODE_OFF, code, len);
 	char *path = strdup("/tmp/persona-xlat-prog.XXXXXX");
@@ -332,6 +351,69 @@ START_TEST(uncaught_signal_ends_blocked_call)
 }
 END_TEST
 
+/* A stand-in for FreeBSD's run-time linker: says so, finds AT_ENTRY in
+ * the auxv after argv and envp, and jumps to the program with %rdi and
+ * %rsp as it got them. */
+static const unsigned char fake_rtld_code[] = {
+	0x48, 0x89, 0xfb,                      /* mov %rdi,%rbx          &argc */
+	0xb8, 4, 0, 0, 0,                      /* mov $4,%eax            write */
+	0xbf, 1, 0, 0, 0,                      /* mov $1,%edi */
+	0x48, 0x8d, 0x35, 0x4a, 0, 0, 0,       /* lea msg(%rip),%rsi */
+	0xba, 6, 0, 0, 0,                      /* mov $6,%edx */
+	0x0f, 0x05,                            /* syscall */
+	0x48, 0x8b, 0x0b,                      /* mov (%rbx),%rcx        argc */
+	0x48, 0x8d, 0x44, 0xcb, 0x10,          /* lea 16(%rbx,%rcx,8),%rax   envp */
+	0x48, 0x83, 0x38, 0x00,                /* 1: cmpq $0,(%rax) */
+	0x48, 0x8d, 0x40, 0x08,                /* lea 8(%rax),%rax */
+	0x75, 0xf6,                            /* jne 1b                 past envp's NULL */
+	0x48, 0x83, 0x38, 0x09,                /* 2: cmpq $9,(%rax)      AT_ENTRY */
+	0x74, 0x06,                            /* je 3f */
+	0x48, 0x83, 0xc0, 0x10,                /* add $16,%rax */
+	0xeb, 0xf4,                            /* jmp 2b */
+	0x48, 0x8b, 0x40, 0x08,                /* 3: mov 8(%rax),%rax */
+	0x48, 0x89, 0xdf,                      /* mov %rbx,%rdi */
+	0xff, 0xe0,                            /* jmp *%rax */
+	0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4,
+	0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4, 0xf4,
+	'r', 't', 'l', 'd', '!', '\n',        /* msg */
+};
+
+/* A dynamically linked program: its PT_INTERP is mapped and run first,
+ * and reaches the program through AT_ENTRY; a missing or bad run-time
+ * linker is exit 126 with a message naming it, nothing left mapped. */
+START_TEST(dynamic_program_through_its_rtld)
+{
+	char *rtld = write_prog(fake_rtld_code, sizeof(fake_rtld_code), ET_DYN);
+	char *p = write_prog_interp(hello_code, sizeof(hello_code), ET_EXEC, rtld);
+	const char *argv[] = { p, "an argument", NULL };
+	struct run r = run_guest(p, argv);
+	ck_assert_msg(r.status == 42, "status %d, stderr: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "rtld!\nhi from freebsd\n");
+	unlink(p);
+	free(p);
+
+	p = write_prog_interp(hello_code, sizeof(hello_code), ET_EXEC, "/libexec/ld-elf.so.1-not-here");
+	const char *argv2[] = { p, NULL };
+	r = run_guest(p, argv2);
+	ck_assert_int_eq(r.status, 126);
+	ck_assert_msg(strstr(r.err, "/libexec/ld-elf.so.1-not-here") && strstr(r.err, "run-time linker"), "%s",
+		      r.err);
+	unlink(p);
+	free(p);
+
+	/* the linker is not ET_DYN */
+	char *exec_rtld = write_prog(hello_code, sizeof(hello_code), ET_EXEC);
+	p = write_prog_interp(hello_code, sizeof(hello_code), ET_EXEC, exec_rtld);
+	const char *argv3[] = { p, NULL };
+	r = run_guest(p, argv3);
+	ck_assert_int_eq(r.status, 126);
+	ck_assert_msg(strstr(r.err, "position-independent"), "%s", r.err);
+	unlink(p);
+	unlink(exec_rtld);
+	unlink(rtld);
+}
+END_TEST
+
 /* thr_exit(NULL) from the only guest thread ends the process with status
  * 0 (FreeBSD), even with persona's timekeep refresh thread alive. */
 static const unsigned char thr_exit_code[] = {
@@ -460,6 +542,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, trap_cost);
 	tcase_add_test(tc, last_thr_exit_ends_process);
 	tcase_add_test(tc, uncaught_signal_ends_blocked_call);
+	tcase_add_test(tc, dynamic_program_through_its_rtld);
 	tcase_add_test(tc, timekeep_page_follows_host);
 	suite_add_tcase(s, tc);
 	return s;
