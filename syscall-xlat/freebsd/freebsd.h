@@ -64,6 +64,7 @@ BSD_HANDLER(readlinkat); BSD_HANDLER(fchmodat); BSD_HANDLER(sigreturn);
 BSD_HANDLER(socket); BSD_HANDLER(socketpair); BSD_HANDLER(bind); BSD_HANDLER(connect);
 BSD_HANDLER(listen); BSD_HANDLER(shutdown); BSD_HANDLER(accept); BSD_HANDLER(accept4);
 BSD_HANDLER(getsockname); BSD_HANDLER(getpeername); BSD_HANDLER(sendto); BSD_HANDLER(recvfrom);
+BSD_HANDLER(sendmsg); BSD_HANDLER(recvmsg);
 BSD_HANDLER(setsockopt); BSD_HANDLER(getsockopt);
 
 BSD_HANDLER(fork); BSD_HANDLER(vfork); BSD_HANDLER(execve); BSD_HANDLER(wait4);

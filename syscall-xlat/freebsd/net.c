@@ -115,7 +115,18 @@ static int msg_flags(int b)
 	if (b & 0x40) l |= MSG_WAITALL;
 	if (b & 0x80) l |= MSG_DONTWAIT;
 	if (b & 0x20000) l |= MSG_NOSIGNAL;
+	if (b & 0x40000) l |= MSG_CMSG_CLOEXEC;
 	return l;
+}
+
+/* The flags recvmsg reports, Linux -> FreeBSD. */
+static int bsd_msg_flags(int l)
+{
+	int b = l & 7;
+	if (l & MSG_EOR) b |= 0x8;
+	if (l & MSG_TRUNC) b |= 0x10;
+	if (l & MSG_CTRUNC) b |= 0x20;
+	return b;
 }
 
 BSD_HANDLER(socket)
@@ -211,6 +222,177 @@ BSD_HANDLER(recvfrom)
 			return e;
 	}
 	return r;
+}
+
+/* struct msghdr, FreeBSD's (sys/sys/socket.h): socklen_t and int where
+ * Linux has size_t, so 48 bytes against Linux's 56. */
+struct bsd_msghdr {
+	uint64_t name;
+	uint32_t namelen, pad0;
+	uint64_t iov;
+	int32_t iovlen, pad1;
+	uint64_t control;
+	uint32_t controllen;
+	int32_t flags;
+};
+_Static_assert(sizeof(struct bsd_msghdr) == 48, "FreeBSD struct msghdr is 48 bytes");
+
+/* Control messages: FreeBSD's cmsghdr is {socklen_t len; int level; int
+ * type;}, its data at _ALIGN(12) = 16, each message padded to 8 bytes;
+ * Linux's is {size_t len; int level; int type;}, data at 16, padded to 8.
+ * So only the header changes: SOL_SOCKET 0xffff -> 1, SCM_RIGHTS 1 -> 1.
+ * Other kinds (SCM_TIMESTAMP, SCM_CREDS, IP options) are refused when sent
+ * and dropped, with MSG_CTRUNC, when received. */
+#define B_SOL_SOCKET 0xffff
+#define CMSG_MAX 4096
+#define ALIGN8(x) (((x) + 7UL) & ~7UL)
+
+/* FreeBSD control data `in` (n bytes) -> Linux `out`; the Linux length or -errno. */
+static long cmsgs_to_linux(const unsigned char *in, size_t n, unsigned char *out)
+{
+	size_t off = 0, o = 0;
+	while (off + 16 <= n) {
+		uint32_t len;
+		int32_t level, type;
+		__builtin_memcpy(&len, in + off, 4);
+		__builtin_memcpy(&level, in + off + 4, 4);
+		__builtin_memcpy(&type, in + off + 8, 4);
+		if (len < 16 || len > n - off)
+			return -E_INVAL;
+		if (level != B_SOL_SOCKET || type != SCM_RIGHTS)
+			return -E_INVAL;
+		uint64_t llen = len;
+		int32_t llevel = SOL_SOCKET;
+		__builtin_memcpy(out + o, &llen, 8);
+		__builtin_memcpy(out + o + 8, &llevel, 4);
+		__builtin_memcpy(out + o + 12, &type, 4);
+		__builtin_memcpy(out + o + 16, in + off + 16, len - 16);
+		o += ALIGN8(len);
+		off += ALIGN8(len);
+	}
+	return (long)o;
+}
+
+/* Linux control data `in` (n bytes) -> FreeBSD `out` of `cap` bytes;
+ * the FreeBSD length; *trunc set when something did not fit or was not
+ * converted. */
+static size_t cmsgs_to_bsd(const unsigned char *in, size_t n, unsigned char *out, size_t cap, int *trunc)
+{
+	size_t off = 0, o = 0;
+	while (off + 16 <= n) {
+		uint64_t len;
+		int32_t level, type;
+		__builtin_memcpy(&len, in + off, 8);
+		__builtin_memcpy(&level, in + off + 8, 4);
+		__builtin_memcpy(&type, in + off + 12, 4);
+		if (len < 16 || len > n - off)
+			break;
+		if (level == SOL_SOCKET && type == SCM_RIGHTS && o + len <= cap) {
+			uint32_t blen = (uint32_t)len;
+			int32_t blevel = B_SOL_SOCKET;
+			__builtin_memset(out + o, 0, 16);
+			__builtin_memcpy(out + o, &blen, 4);
+			__builtin_memcpy(out + o + 4, &blevel, 4);
+			__builtin_memcpy(out + o + 8, &type, 4);
+			__builtin_memcpy(out + o + 16, in + off + 16, len - 16);
+			o += ALIGN8(len) <= cap ? ALIGN8(len) : len;
+		} else {
+			*trunc = 1;
+		}
+		off += ALIGN8(len);
+	}
+	return o;
+}
+
+BSD_HANDLER(sendmsg)
+{
+	struct bsd_msghdr bm;
+	struct sockaddr_storage ss;
+	unsigned char ctl[CMSG_MAX], lctl[CMSG_MAX];
+	struct msghdr lm;
+	long e = guest_copyin(&bm, A(1), sizeof(bm));
+
+	if (e < 0)
+		return e;
+	__builtin_memset(&lm, 0, sizeof(lm));
+	if (bm.name && bm.namelen) {
+		long n = sockaddr_in(bm.name, bm.namelen, &ss);
+		if (n < 0)
+			return n;
+		lm.msg_name = &ss;
+		lm.msg_namelen = (socklen_t)n;
+	}
+	if (bm.iovlen < 0)
+		return -E_INVAL;
+	lm.msg_iov = (struct iovec *)(uintptr_t)bm.iov;   /* same layout; the kernel checks it */
+	lm.msg_iovlen = (size_t)bm.iovlen;
+	if (bm.control && bm.controllen) {
+		if (bm.controllen > CMSG_MAX)
+			return -E_INVAL;
+		e = guest_copyin(ctl, bm.control, bm.controllen);
+		if (e < 0)
+			return e;
+		long n = cmsgs_to_linux(ctl, bm.controllen, lctl);
+		if (n < 0)
+			return n;
+		lm.msg_control = lctl;
+		lm.msg_controllen = (size_t)n;
+	}
+	return RAW3(SYS_sendmsg, A(0), &lm, msg_flags((int)A(2)));
+}
+
+BSD_HANDLER(recvmsg)
+{
+	struct bsd_msghdr bm;
+	struct sockaddr_storage ss;
+	unsigned char lctl[CMSG_MAX], ctl[CMSG_MAX];
+	struct msghdr lm;
+	long e = guest_copyin(&bm, A(1), sizeof(bm)), r;
+	int trunc = 0;
+
+	if (e < 0)
+		return e;
+	if (bm.iovlen < 0)
+		return -E_INVAL;
+	__builtin_memset(&lm, 0, sizeof(lm));
+	if (bm.name) {
+		lm.msg_name = &ss;
+		lm.msg_namelen = sizeof(ss);
+	}
+	lm.msg_iov = (struct iovec *)(uintptr_t)bm.iov;
+	lm.msg_iovlen = (size_t)bm.iovlen;
+	if (bm.control && bm.controllen) {
+		lm.msg_control = lctl;
+		lm.msg_controllen = bm.controllen < CMSG_MAX ? bm.controllen : CMSG_MAX;
+	}
+	r = RAW3(SYS_recvmsg, A(0), &lm, msg_flags((int)A(2)));
+	if (r < 0)
+		return r;
+	if (bm.name) {
+		if (lm.msg_namelen > 0) {
+			e = sockaddr_out(&ss, lm.msg_namelen, bm.name, A(1) + 8);
+			if (e < 0)
+				return e;
+		} else {
+			bm.namelen = 0;
+			e = guest_copyout(A(1) + 8, &bm.namelen, 4);
+			if (e < 0)
+				return e;
+		}
+	}
+	size_t n = 0;
+	if (bm.control && bm.controllen) {
+		n = cmsgs_to_bsd(lctl, lm.msg_controllen, ctl, bm.controllen, &trunc);
+		e = guest_copyout(bm.control, ctl, n);
+		if (e < 0)
+			return e;
+	}
+	uint32_t cl = (uint32_t)n;
+	int32_t fl = bsd_msg_flags(lm.msg_flags) | (trunc ? 0x20 : 0);
+	e = guest_copyout(A(1) + 40, &cl, 4);
+	if (e >= 0)
+		e = guest_copyout(A(1) + 44, &fl, 4);
+	return e < 0 ? e : r;
 }
 
 /* (level, name) FreeBSD -> Linux; returns 0 or -ENOPROTOOPT. */

@@ -26,8 +26,8 @@ const struct bsd_sysent bsd_sysent[BSD_SYS_MAX] = {
 	S(20, getpid, 0, "void", bsd_sys_getpid),
 	S(24, getuid, 0, "void", bsd_sys_getuid),
 	S(25, geteuid, 0, "void", bsd_sys_geteuid),
-	K(27, recvmsg, 3, "int s, struct msghdr *msg, int flags"),
-	K(28, sendmsg, 3, "int s, const struct msghdr *msg, int flags"),
+	S(27, recvmsg, 3, "int s, struct msghdr *msg, int flags", bsd_sys_recvmsg),
+	S(28, sendmsg, 3, "int s, const struct msghdr *msg, int flags", bsd_sys_sendmsg),
 	S(29, recvfrom, 6, "int s, void *buf, size_t len, int flags, struct sockaddr *from, "
 			   "__socklen_t *fromlenaddr", bsd_sys_recvfrom),
 	S(30, accept, 3, "int s, struct sockaddr *name, __socklen_t *anamelen", bsd_sys_accept),

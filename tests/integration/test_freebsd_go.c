@@ -185,6 +185,15 @@ START_TEST(sockets_http)
 }
 END_TEST
 
+/* sendmsg/recvmsg: a descriptor over a Unix socket, UDP with the sender,
+ * unixgram with a descriptor in the control data. */
+START_TEST(sendmsg_recvmsg)
+{
+	const char *args[] = { NULL };
+	same_as_linux("msgs", args, args, 0);
+}
+END_TEST
+
 START_TEST(exec_freebsd_and_linux)
 {
 	if (getenv("PERSONA_XLAT_TRAP") && !strcmp(getenv("PERSONA_XLAT_TRAP"), "seccomp"))
@@ -504,6 +513,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, goroutines_timers);
 	tcase_add_test(tc, signals);
 	tcase_add_test(tc, sockets_http);
+	tcase_add_test(tc, sendmsg_recvmsg);
 	tcase_add_test(tc, exec_freebsd_and_linux);
 	tcase_add_test(tc, syscall_heavy);
 	tcase_add_test(tc, ptrace_backend);
