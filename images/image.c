@@ -577,7 +577,7 @@ int img_tag(const struct img_store *s, const char *src, const char *dst, struct 
 	index = img_index_load(s, err);
 	if (!index)
 		return -1;
-	d = img_index_find(index, src);
+	d = img_find(s, index, src);
 	if (!d)
 		return perr_set(err, 0, "image \"%s\": not found in store %s", src, s->dir);
 	d = json_deep_copy(d);
@@ -601,7 +601,7 @@ int img_remove(const struct img_store *s, const char *ref, struct perr *err)
 	index = img_index_load(s, err);
 	if (!index)
 		return -1;
-	d = img_index_find(index, ref);
+	d = img_find(s, index, ref);
 	if (!d)
 		return perr_set(err, 0, "image \"%s\": not found in store %s", ref, s->dir);
 	by_digest = img_digest_valid(ref) || (strlen(ref) >= 12 && strspn(ref, "0123456789abcdef") == strlen(ref)) ||
@@ -644,8 +644,12 @@ json_t *img_list(const struct img_store *s, struct perr *err)
 
 		if (!nm || !dg || img_ref_parse(nm, &r, NULL) < 0)
 			continue;
+		const char *id = dg + 7;
 		man = img_blob_json(s, dg, -1, "manifest", NULL);
 		if (man) {
+			const char *cdg = json_str(json_object_get(man, "config"), "digest");
+			if (cdg && img_digest_valid(cdg))
+				id = cdg + 7;
 			cfg = img_blob_json(s, json_str(json_object_get(man, "config"), "digest"), -1, "config", NULL);
 			size += json_int(json_object_get(man, "config"), "size", 0);
 			json_array_foreach(json_object_get(man, "layers"), k, l)
@@ -654,7 +658,7 @@ json_t *img_list(const struct img_store *s, struct perr *err)
 		char repo[IMG_REF_MAX + 300];
 		snprintf(repo, sizeof(repo), "%s/%s", r.domain, r.path);
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "Repository", repo,
-						     "Tag", r.tag[0] ? r.tag : "<none>", "Name", nm, "Id", dg + 7,
+						     "Tag", r.tag[0] ? r.tag : "<none>", "Name", nm, "Id", id,
 						     "Digest", dg, "Created",
 						     cfg && json_str(cfg, "created") ? json_str(cfg, "created") : "",
 						     "Size", size));
@@ -682,7 +686,7 @@ int images_prepare_rootfs(const char *ref, const char *store, char ***lowerdirs,
 	index = img_index_load(&s, err);
 	if (!index)
 		return -1;
-	d = img_index_find(index, ref);
+	d = img_find(&s, index, ref);
 	if (!d)
 		return perr_set(err, 0, "image \"%s\": not found in store %s", ref, s.dir);
 	snprintf(what, sizeof(what), "image \"%s\"", ref);

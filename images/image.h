@@ -41,6 +41,14 @@ int img_load_archive(const struct img_store *s, const char *file, const char *na
 int img_import_rootfs(const struct img_store *s, const char *file, const char *name,
 		      const struct img_unpack_opts *uo, char digest[72], struct perr *err);
 
+/* The index entry (borrowed) `ref` names in `index`: what
+ * img_index_find() accepts (a tag, a manifest digest, NAME@DIGEST, a
+ * manifest-digest prefix), or else the image's config digest, docker's
+ * image ID ("sha256:<hex>" or a unique prefix of at least 12 hex digits),
+ * which `persona images` and `image inspect` show.  NULL when none or
+ * ambiguous. */
+json_t *img_find(const struct img_store *s, json_t *index, const char *ref);
+
 /* Tag `dst` names the image `src` names. */
 int img_tag(const struct img_store *s, const char *src, const char *dst, struct perr *err);
 
@@ -48,8 +56,9 @@ int img_tag(const struct img_store *s, const char *src, const char *dst, struct 
  * and the blobs nothing references any more. */
 int img_remove(const struct img_store *s, const char *ref, struct perr *err);
 
-/* One object per tag: Repository, Tag, Name, Id (manifest digest),
- * Digest, Created, Size (bytes of config and layers, as stored). */
+/* One object per tag: Repository, Tag, Name, Id (the config digest's
+ * hex: docker's IMAGE ID), Digest (the manifest digest), Created, Size
+ * (bytes of config and layers, as stored). */
 json_t *img_list(const struct img_store *s, struct perr *err);
 
 /* The layers of image `ref` in the store at `store` (NULL: see

@@ -24,10 +24,7 @@
 
 /* ---- finding an image ---- */
 
-/* The index entry `ref` names: what img_index_find() accepts, or else the
- * image's config digest (docker's image ID, "sha256:<hex>" or a prefix of
- * at least 12 hex digits), which `image inspect` shows as Id.  Borrowed. */
-static json_t *find_image(const struct img_store *s, json_t *index, const char *ref)
+json_t *img_find(const struct img_store *s, json_t *index, const char *ref)
 {
 	json_t *d = img_index_find(index, ref), *hit = NULL;
 	const char *hex = ref;
@@ -90,7 +87,7 @@ json_t *img_inspect(const struct img_store *s, const char *ref, struct perr *err
 
 	if (!index)
 		return NULL;
-	d = find_image(s, index, ref);
+	d = img_find(s, index, ref);
 	if (!d)
 		return perr_set(err, 0, "image \"%s\": not found in store %s", ref, s->dir), NULL;
 	if (load_image(s, d, ref, &man, &cfg, err) < 0)
@@ -528,7 +525,7 @@ int img_save(const struct img_store *s, char *const *refs, size_t n, enum img_sa
 		struct img_ref rr;
 
 		it[i].ref = refs[i];
-		it[i].desc = find_image(s, index, refs[i]);
+		it[i].desc = img_find(s, index, refs[i]);
 		if (!it[i].desc) {
 			perr_set(err, 0, "image \"%s\": not found in store %s", refs[i], s->dir);
 			goto out;
