@@ -208,7 +208,7 @@ fail:
 
 /* ---- checking one image ---- */
 
-static void chain_next(char chain[72], const char *diff_id)
+void img_chain_next(char chain[72], const char *diff_id)
 {
 	char buf[160];
 
@@ -276,7 +276,7 @@ static int check_image(const struct img_store *s, struct stage *st, json_t *man,
 		} else if (img_blob_path(s, dg, blob, sizeof(blob), err) < 0) {
 			return perr_prefix(err, "%s", lwhat);
 		}
-		chain_next(chain, diff);
+		img_chain_next(chain, diff);
 		if (ensure_layer(s, blob, diff, chain, uo, lwhat, err) < 0)
 			return -1;
 	}
@@ -709,7 +709,7 @@ int images_prepare_rootfs(const char *ref, const char *store, char ***lowerdirs,
 		return perr_set(err, ENOMEM, "%s", what);
 	for (size_t i = 0; i < nl; i++) {
 		char path[PATH_MAX];
-		chain_next(chain, json_string_value(json_array_get(diffs, i)));
+		img_chain_next(chain, json_string_value(json_array_get(diffs, i)));
 		snprintf(path, sizeof(path), "%s/%s", s.layers, chain + 7);
 		dirs[nl - 1 - i] = strdup(path);
 	}

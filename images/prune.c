@@ -1,6 +1,7 @@
 /* persona images: prune, removing what nothing needs (see img_prune in
  * image.h). */
 #include "images/image.h"
+#include "images/stage.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -251,18 +252,6 @@ static void remove_counted(int dirfd, const char *name, uint64_t *bytes, unsigne
 
 /* ---- the image's layers ---- */
 
-static void chain_step(char chain[72], const char *diff_id)
-{
-	char buf[160];
-
-	if (!chain[0]) {
-		snprintf(chain, 72, "%s", diff_id);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%s %s", chain, diff_id);
-	img_sha256(buf, strlen(buf), chain);
-}
-
 /* Add the chain IDs (hex) of the image `d` to `chains`; its top one goes
  * to `top` (may be NULL).  An image that cannot be read keeps nothing
  * from being removed: returns -1 then. */
@@ -281,7 +270,7 @@ static int image_chains(const struct img_store *s, json_t *d, json_t *chains, ch
 	json_array_foreach(json_object_get(json_object_get(cfg, "rootfs"), "diff_ids"), i, diff) {
 		if (!img_digest_valid(json_string_value(diff)))
 			return -1;
-		chain_step(chain, json_string_value(diff));
+		img_chain_next(chain, json_string_value(diff));
 		if (chains)
 			json_object_set_new(chains, chain + 7, json_true());
 	}

@@ -47,6 +47,11 @@ int stage_import_layer(struct stage *st, const char *full, const char *ldg, json
  * tar+gzip or tar+zstd (OCI names). */
 const char *stage_layer_media_type(const char *path);
 
+/* The next chain ID (image-spec config.md "Layer ChainID"): `chain` ""
+ * for the first layer becomes its diff ID; after that sha256(chain + " " +
+ * diff_id).  In place. */
+void img_chain_next(char chain[72], const char *diff_id);
+
 bool is_manifest_type(const char *mt);
 bool is_index_type(const char *mt);
 /* The full reference of `given`, which must carry a tag. */
