@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -303,7 +306,38 @@ static json_t *fetch_manifest(struct reg *r, struct stage *st, const char *ref, 
 	return j;
 }
 
-static int fetch_blob(struct reg *r, struct stage *st, const json_t *desc)
+/* A blob the store already holds (by a finished or an earlier, killed
+ * pull) is hard-linked into the stage instead of downloaded: the store
+ * renames blobs in only after checking their digest, and the size is
+ * checked here; stage_manifest() checks the content again where it
+ * matters (manifests, configs, layer diff_ids). */
+static bool reuse_blob(const struct img_store *s, struct stage *st, const char *digest, json_int_t size)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct stat sb;
+
+	if (img_blob_path(s, digest, from, sizeof(from), NULL) < 0 || stat(from, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size != size)
+		return false;
+	stage_blob_path(st, digest, to, sizeof(to));
+	return link(from, to) == 0 || errno == EEXIST;
+}
+
+/* A verified staged blob goes into the store's blobs at once (a second
+ * link; the stage keeps its own), so a pull killed later still leaves it
+ * for the next one.  Content-addressed, and no tag names it until
+ * stage_commit(), so nothing partial becomes visible; `persona image
+ * prune` removes it if no pull ever claims it. */
+static void publish_blob(const struct img_store *s, struct stage *st, const char *digest)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	stage_blob_path(st, digest, from, sizeof(from));
+	if (img_blob_path(s, digest, to, sizeof(to), NULL) == 0 && link(from, to) < 0 && errno != EEXIST)
+		return; /* only a cache: the commit still moves it in */
+}
+
+static int fetch_blob(struct reg *r, const struct img_store *s, struct stage *st, const json_t *desc)
 {
 	const char *digest = json_str(desc, "digest");
 	json_int_t size = json_int(desc, "size", -1);
@@ -315,6 +349,8 @@ static int fetch_blob(struct reg *r, struct stage *st, const json_t *desc)
 		return perr_set(r->err, 0, "blob digest \"%s\" is not sha256", digest ? digest : "");
 	if (size < 0)
 		return perr_set(r->err, 0, "blob %s: descriptor without a size", digest);
+	if (reuse_blob(s, st, digest, size))
+		return 0;
 	if (blob_writer_begin(&w, st->dir, r->err) < 0)
 		return -1;
 	k.w = &w;
@@ -324,7 +360,59 @@ static int fetch_blob(struct reg *r, struct stage *st, const json_t *desc)
 	}
 	if (blob_writer_finish(&w, digest, got, r->err) < 0)
 		return perr_prefix(r->err, "blob %s", digest);
+	publish_blob(s, st, digest);
 	return 0;
+}
+
+/* ---- staging directories of pulls: owned while flock()ed ---- */
+
+#define STAGE_LOCK "pull.lock"
+
+/* Mark the stage as this process's: STAGE/pull.lock, flock()ed for as long
+ * as the process lives.  Made under a temporary name and renamed, so a
+ * cleaner never finds the lock file before it is locked.  The fd is kept
+ * (close-on-exec) and dies with the process. */
+static int stage_own(struct stage *st, struct perr *err)
+{
+	char tmp[PATH_MAX], lock[PATH_MAX];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/" STAGE_LOCK ".new", st->dir);
+	snprintf(lock, sizeof(lock), "%s/" STAGE_LOCK, st->dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0 || rename(tmp, lock) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return perr_set(err, e, "staging directory %s", st->dir);
+	}
+	return fd;
+}
+
+/* Remove STORE/.stage-* directories of pulls whose process is gone (their
+ * pull.lock can be locked).  Stages without a pull.lock belong to other
+ * writers (persona load) and are left alone. */
+static void clean_dead_stages(const struct img_store *s)
+{
+	DIR *d = opendir(s->dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char lock[PATH_MAX];
+		int fd;
+		if (strncmp(e->d_name, ".stage-", 7))
+			continue;
+		snprintf(lock, sizeof(lock), "%s/%s/" STAGE_LOCK, s->dir, e->d_name);
+		fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			img_remove_tree_at(dirfd(d), e->d_name);
+		close(fd);
+	}
+	closedir(d);
 }
 
 int img_pull(const struct img_store *s, const char *refstr, const struct img_pull_opts *o, char *name,
@@ -337,6 +425,7 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 	json_t *l;
 	size_t i;
 	int ret = -1;
+	_cleanup_close_ int owner = -1;
 
 	if (img_ref_parse(refstr, &r.ref, err) < 0)
 		return -1;
@@ -344,8 +433,12 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 	snprintf(r.host, sizeof(r.host), "%s", strcmp(r.ref.domain, "docker.io") ? r.ref.domain : "registry-1.docker.io");
 	snprintf(what, sizeof(what), "%s", r.ref.digest[0] ? r.ref.digest : r.ref.tag);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	clean_dead_stages(s);
 	if (stage_begin(&st, s, r.ref.full, &o->uo, err) < 0)
 		return -1;
+	owner = stage_own(&st, err);
+	if (owner < 0)
+		goto out;
 	top = fetch_manifest(&r, &st, what, dg, mt, sizeof(mt));
 	if (!top && !o->tls_verify && r.transport_failed) {
 		/* docker's insecure registry: plain HTTP when TLS does not answer */
@@ -380,10 +473,10 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 		perr_set(err, 0, "manifest: unsupported media type \"%s\"", mt);
 		goto out;
 	}
-	if (fetch_blob(&r, &st, json_object_get(man, "config")) < 0)
+	if (fetch_blob(&r, s, &st, json_object_get(man, "config")) < 0)
 		goto out;
 	json_array_foreach(json_object_get(man, "layers"), i, l)
-		if (fetch_blob(&r, &st, l) < 0)
+		if (fetch_blob(&r, s, &st, l) < 0)
 			goto out;
 	{
 		char path[PATH_MAX];

@@ -5,6 +5,7 @@
  * PID at the end; the fixture image is pushed to it with skopeo.  Also a
  * server that answers garbage and one that never answers. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -26,6 +27,10 @@ int cmd_pull(int argc, char **argv);
 
 static char dir[4096], store[4096], host[64], *why_skip;
 static pid_t registry_pid;
+static int registry_port;
+/* The fixture's blobs as the registry serves them: config, then layers. */
+static char blob_digest[8][72];
+static int nblobs;
 
 static int free_port(void)
 {
@@ -82,10 +87,26 @@ static void start_registry(void)
 	for (int i = 0; i < 100 && !port_open(port); i++)
 		usleep(100000);
 	snprintf(host, sizeof(host), "127.0.0.1:%d", port);
+	registry_port = port;
 	snprintf(cmd, sizeof(cmd), "skopeo copy -q --dest-tls-verify=false oci:%s/fx/layout:v1 docker://%s/test/bb:v1",
 		 dir, host);
-	if (system(cmd) != 0)
+	if (system(cmd) != 0) {
 		why_skip = "skopeo cannot push to the test registry";
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "skopeo inspect -n --raw --tls-verify=false docker://%s/test/bb:v1", host);
+	const char *argv[] = { "sh", "-c", cmd, NULL };
+	struct cmd_result res = run_cmd(argv, NULL, 60);
+	json_t *m = json_loads(res.out, 0, NULL), *l;
+	size_t i;
+	snprintf(blob_digest[nblobs++], 72, "%s", json_str(json_object_get(m, "config"), "digest"));
+	json_array_foreach(json_object_get(m, "layers"), i, l)
+		if (nblobs < 8)
+			snprintf(blob_digest[nblobs++], 72, "%s", json_str(l, "digest"));
+	json_decref(m);
+	cmd_result_free(&res);
+	if (nblobs < 3)
+		why_skip = "the fixture image has fewer than two layers";
 }
 
 static void stop_registry(void)
@@ -317,6 +338,220 @@ START_TEST(test_bearer_token)
 }
 END_TEST
 
+/* ---- a counting proxy in front of the registry ---- */
+
+/* Relay one request on `c` to the registry: its request line goes to
+ * `log_path`; when `stall_path` names a file whose text occurs in the
+ * request line, the request is held (never answered). */
+static void proxy_one(int c, const char *log_path, const char *stall_path)
+{
+	char req[16384], *end, line[1024], stall[256] = "";
+	size_t len = 0;
+	ssize_t k;
+
+	while (len < sizeof(req) - 64 && (k = read(c, req + len, sizeof(req) - 64 - len)) > 0) {
+		len += (size_t)k;
+		req[len] = '\0';
+		if (strstr(req, "\r\n\r\n") || req[0] == 0x16)
+			break;  /* a request, or a TLS ClientHello: refused below */
+	}
+	end = strstr(req, "\r\n\r\n");
+	if (!end)
+		_exit(0);
+	snprintf(line, sizeof(line), "%.*s\n", (int)strcspn(req, "\r\n"), req);
+	int lf = open(log_path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (lf < 0 || write(lf, line, strlen(line)) < 0)
+		_exit(1);
+	close(lf);
+	char *st = read_file_str(stall_path);
+	if (st) {
+		snprintf(stall, sizeof(stall), "%s", st);
+		free(st);
+		if (stall[0] && strstr(line, stall))
+			pause();
+	}
+	/* one request per connection, so that every request is seen here */
+	size_t body = len - (size_t)(end + 4 - req);
+	char head[16384];
+	int hn = snprintf(head, sizeof(head), "%.*s\r\nConnection: close\r\n\r\n", (int)(end - req), req);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)registry_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int u = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(u, (struct sockaddr *)&a, sizeof(a)) < 0 || write(u, head, (size_t)hn) < 0 ||
+	    (body && write(u, end + 4, body) < 0))
+		_exit(1);
+	char buf[65536];
+	while ((k = read(u, buf, sizeof(buf))) > 0)
+		if (write(c, buf, (size_t)k) < 0)
+			break;
+	_exit(0);
+}
+
+static pid_t proxy_start(const char *log_path, const char *stall_path, int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t pid;
+
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	listen(fd, 64);
+	*port = ntohs(a.sin_port);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGCHLD, SIG_IGN);
+		for (;;) {
+			int c = accept(fd, NULL, NULL);
+			if (c < 0)
+				continue;
+			if (fork() == 0) {
+				close(fd);
+				proxy_one(c, log_path, stall_path);
+			}
+			close(c);
+		}
+	}
+	setpgid(pid, pid);
+	close(fd);
+	return pid;
+}
+
+static void proxy_stop(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* How many lines of the proxy's log hold `what`. */
+static int log_count(const char *log_path, const char *what)
+{
+	char *t = read_file_str(log_path), *p = t;
+	int n = 0;
+	while (p && (p = strstr(p, what))) {
+		n++;
+		p += strlen(what);
+	}
+	free(t);
+	return n;
+}
+
+static bool store_has_blob(const char *digest)
+{
+	char p[8192];
+	snprintf(p, sizeof(p), "%s/blobs/sha256/%s", store, digest + 7);
+	return access(p, F_OK) == 0;
+}
+
+static int count_stages(void)
+{
+	DIR *d = opendir(store);
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d)))
+		n += !strncmp(e->d_name, ".stage-", 7);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* `persona-image pull --store STORE --tls-verify=false REF` as a child,
+ * its output to /dev/null. */
+static pid_t spawn_pull(const char *ref)
+{
+	char bin[4096];
+	const char *b = test_persona_bin(), *slash = strrchr(b, '/');
+	snprintf(bin, sizeof(bin), "%.*spersona-image", slash ? (int)(slash - b + 1) : 0, b);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(bin, "persona-image", "pull", "--store", store, "--tls-verify=false", ref, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+START_TEST(test_killed_pull_resumes)
+{
+	char logp[8192], stallp[8192], ref[256], get[256];
+	int port;
+	pid_t proxy, pid;
+
+	if (why_skip)
+		SKIP_TEST("%s", why_skip);
+	snprintf(logp, sizeof(logp), "%s/proxy-%d.log", dir, (int)getpid());
+	snprintf(stallp, sizeof(stallp), "%s/proxy-%d.stall", dir, (int)getpid());
+	/* the last layer never arrives */
+	write_file_str(stallp, blob_digest[nblobs - 1]);
+	proxy = proxy_start(logp, stallp, &port);
+	snprintf(ref, sizeof(ref), "127.0.0.1:%d/test/bb:v1", port);
+	pid = spawn_pull(ref);
+	bool ready = false;
+	for (int i = 0; i < 600 && !ready; i++) {
+		ready = log_count(logp, blob_digest[nblobs - 1]) > 0;
+		for (int b = 0; b < nblobs - 1; b++)
+			ready = ready && store_has_blob(blob_digest[b]);
+		if (!ready)
+			usleep(50000);
+	}
+	ck_assert_msg(ready, "the pull did not reach the last layer:\n%s", read_file_str(logp));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	/* killed half way: no tag, blobs kept, its stage left behind */
+	char *idx = index_text();
+	ck_assert_msg(!strstr(idx, "test/bb:v1"), "a killed pull left a tag: %s", idx);
+	free(idx);
+	ck_assert(!store_has_blob(blob_digest[nblobs - 1]));
+	ck_assert_int_eq(count_stages(), 1);
+
+	/* again: only the missing layer is downloaded, the dead stage goes */
+	unlink(stallp);
+	unlink(logp);
+	ck_assert_int_eq(pull((const char *[]){ "-q", "--tls-verify=false", ref, NULL }), 0);
+	snprintf(get, sizeof(get), "GET /v2/test/bb/blobs/");
+	ck_assert_msg(log_count(logp, get) == 1 && log_count(logp, blob_digest[nblobs - 1]) == 1,
+		      "second pull fetched:\n%s", read_file_str(logp));
+	ck_assert_int_eq(count_stages(), 0);
+	idx = index_text();
+	ck_assert_msg(strstr(idx, "test/bb:v1"), "no tag after the second pull: %s", idx);
+	free(idx);
+
+	/* a third pull downloads no blob at all */
+	unlink(logp);
+	ck_assert_int_eq(pull((const char *[]){ "-q", "--tls-verify=false", ref, NULL }), 0);
+	ck_assert_int_eq(log_count(logp, get), 0);
+	proxy_stop(proxy);
+}
+END_TEST
+
+START_TEST(test_concurrent_pulls)
+{
+	char ref[256];
+	pid_t a, b;
+
+	if (why_skip)
+		SKIP_TEST("%s", why_skip);
+	snprintf(ref, sizeof(ref), "%s/test/bb:v1", host);
+	/* the store exists before both start */
+	ck_assert_int_eq(pull((const char *[]){ "--tls-verify=false", "Bad/Ref", NULL }), 125);
+	a = spawn_pull(ref);
+	b = spawn_pull(ref);
+	ck_assert_int_eq(wait_status(a, 100), 0);
+	ck_assert_int_eq(wait_status(b, 100), 0);
+	char *idx = index_text();
+	ck_assert_msg(strstr(idx, "test/bb:v1"), "no tag: %s", idx);
+	free(idx);
+	ck_assert_int_eq(count_stages(), 0);
+	for (int i = 0; i < nblobs; i++)
+		ck_assert(store_has_blob(blob_digest[i]));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("images_registry");
@@ -328,6 +563,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_pull_errors_leave_store);
 	tcase_add_test(tc, test_garbage_and_hang);
 	tcase_add_test(tc, test_bearer_token);
+	tcase_add_test(tc, test_killed_pull_resumes);
+	tcase_add_test(tc, test_concurrent_pulls);
 	suite_add_tcase(s, tc);
 	return s;
 }
