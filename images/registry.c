@@ -1,67 +1,57 @@
-/* persona images: registry pull (see registry.h). */
-#include "images/registry.h"
+/* persona images: the registry client, HTTP and auth, pull (see
+ * registry.h); push and login are in registry_push.c. */
+#include "images/registry_int.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "common/cleanup.h"
 #include "common/json.h"
-#include "images/ref.h"
+#include "images/auth.h"
 #include "images/stage.h"
 
 #define ACCEPT "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, " \
 	       "application/vnd.docker.distribution.manifest.list.v2+json, " \
 	       "application/vnd.docker.distribution.manifest.v2+json"
+/* docker pulls three layers at once (max-concurrent-downloads). */
+#define PARALLEL 3
+/* What is kept of an error reply's body. */
+#define ERROR_BODY_MAX (64u << 10)
 
-struct reg {
-	const struct img_pull_opts *o;
-	struct img_ref ref;
-	char host[300];
-	const char *scheme;       /* "https" or "http" */
-	char *token;              /* bearer token, malloc'd */
-	bool transport_failed;    /* the last GET failed below HTTP (connect, TLS, timeout) */
-	struct perr *err;
-};
-
-/* Where a response body goes: memory (capped) or a blob writer. */
-struct sink {
-	char *buf;
-	size_t len, cap;
-	struct blob_writer *w;
-	bool overflow, write_failed;
-	char www_auth[1024];
-	char ctype[256];
-};
+/* ---- responses ---- */
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
 	struct sink *k = ud;
 	size_t len = sz * n;
 
-	if (k->w) {
+	if (k->w && k->status == 200) {
 		/* No more than the descriptor's size: a hostile registry cannot fill the disk. */
-		if (k->len + len > k->cap) {
+		if (k->wlen + len > k->wcap) {
 			k->overflow = true;
 			return 0;
 		}
-		k->len += len;
 		if (blob_writer_write(k->w, p, len, NULL) < 0) {
 			k->write_failed = true;
 			return 0;
 		}
+		k->wlen += len;
 		return len;
 	}
-	if (k->len + len > k->cap) {
+	if (k->len + len > (k->w ? ERROR_BODY_MAX : k->cap)) {
+		if (k->w)
+			return len; /* the rest of an error page */
 		k->overflow = true;
 		return 0;
 	}
@@ -75,40 +65,141 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 	return len;
 }
 
+static void header_value(char *out, size_t outlen, const char *p, size_t len, size_t skip)
+{
+	p += skip;
+	len -= skip;
+	while (len && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	while (len && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' '))
+		len--;
+	snprintf(out, outlen, "%.*s", (int)len, p);
+}
+
 static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 {
 	struct sink *k = ud;
 	size_t len = sz * n;
 
-	if (len > 17 && !strncasecmp(p, "WWW-Authenticate:", 17))
-		snprintf(k->www_auth, sizeof(k->www_auth), "%.*s", (int)(len - 17), p + 17);
-	if (len > 13 && !strncasecmp(p, "Content-Type:", 13))
-		snprintf(k->ctype, sizeof(k->ctype), "%.*s", (int)(len - 13), p + 13);
+	if (len > 12 && !strncmp(p, "HTTP/", 5)) {
+		/* a new response (after a redirect): its own headers */
+		const char *sp = memchr(p, ' ', len);
+		k->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		k->www_auth[0] = k->ctype[0] = k->location[0] = k->dcd[0] = '\0';
+	} else if (len > 17 && !strncasecmp(p, "WWW-Authenticate:", 17)) {
+		header_value(k->www_auth, sizeof(k->www_auth), p, len, 17);
+	} else if (len > 13 && !strncasecmp(p, "Content-Type:", 13)) {
+		header_value(k->ctype, sizeof(k->ctype), p, len, 13);
+	} else if (len > 9 && !strncasecmp(p, "Location:", 9)) {
+		header_value(k->location, sizeof(k->location), p, len, 9);
+	} else if (len > 22 && !strncasecmp(p, "Docker-Content-Digest:", 22)) {
+		header_value(k->dcd, sizeof(k->dcd), p, len, 22);
+	}
 	return len;
 }
 
-/* One GET.  Returns the HTTP status, or -1 + err on a transport failure. */
-static long get(struct reg *r, const char *url, const char *accept, const char *bearer, bool basic,
-		struct sink *k)
+/* The body of a PUT: memory or a file, hashed as it is read. */
+static size_t on_read(char *p, size_t sz, size_t n, void *ud)
+{
+	struct body *b = ud;
+	size_t want = sz * n, got;
+
+	if (b->pos >= b->size) {
+		if (b->expect && !b->checked) {
+			unsigned char md[EVP_MAX_MD_SIZE];
+			unsigned int mdlen = 0;
+			char hex[72] = "sha256:";
+			b->checked = true;
+			EVP_DigestFinal_ex(b->md, md, &mdlen);
+			for (unsigned int i = 0; i < mdlen && i < 32; i++)
+				snprintf(hex + 7 + 2 * i, 3, "%02x", md[i]);
+			if (strcmp(hex, b->expect)) {
+				/* never complete the request: the registry drops the upload */
+				b->mismatch = true;
+				return CURL_READFUNC_ABORT;
+			}
+		}
+		return 0;
+	}
+	if (want > b->size - b->pos)
+		want = (size_t)(b->size - b->pos);
+	if (b->mem) {
+		memcpy(p, b->mem + b->pos, want);
+		got = want;
+	} else {
+		ssize_t r = pread(b->fd, p, want, (off_t)b->pos);
+		if (r <= 0)
+			return CURL_READFUNC_ABORT;
+		got = (size_t)r;
+	}
+	if (b->md)
+		EVP_DigestUpdate(b->md, p, got);
+	b->pos += got;
+	if (b->progress)
+		*b->progress = b->pos;
+	return got;
+}
+
+static void body_rewind(struct body *b)
+{
+	b->pos = 0;
+	b->checked = b->mismatch = false;
+	if (b->expect) {
+		if (!b->md)
+			b->md = EVP_MD_CTX_new();
+		EVP_DigestInit_ex(b->md, EVP_sha256(), NULL);
+	}
+}
+
+void body_free(struct body *b)
+{
+	EVP_MD_CTX_free(b->md);
+	b->md = NULL;
+}
+
+/* ---- requests ---- */
+
+CURL *reg_easy(struct reg *r, const char *method, const char *url, const char *accept, const char *ctype,
+	       struct body *b, struct sink *k, struct curl_slist **h, char *ebuf)
 {
 	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char auth[8192], ebuf[CURL_ERROR_SIZE] = "";
-	long timeout = r->o->timeout_s > 0 ? r->o->timeout_s : 30, code = 0;
-	CURLcode rc;
+	long timeout = r->o->timeout_s > 0 ? r->o->timeout_s : 30;
+	char line[8192];
 
 	if (!c)
-		return perr_set(r->err, 0, "libcurl cannot start");
+		return NULL;
+	*h = NULL;
 	if (accept)
-		h = curl_slist_append(h, accept);
-	if (bearer) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
-		h = curl_slist_append(h, auth);
+		*h = curl_slist_append(*h, accept);
+	if (ctype) {
+		snprintf(line, sizeof(line), "Content-Type: %s", ctype);
+		*h = curl_slist_append(*h, line);
 	}
+	*h = curl_slist_append(*h, "Expect:");
+	if (r->token && !r->basic) {
+		snprintf(line, sizeof(line), "Authorization: Bearer %s", r->token);
+		*h = curl_slist_append(*h, line);
+	}
+	ebuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);   /* blobs redirect to storage */
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *h);
+	if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L); /* blobs redirect to storage */
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	}
+	if (!strcmp(method, "HEAD")) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(method, "POST")) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	} else if (!strcmp(method, "PUT")) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)b->size);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, b);
+		body_rewind(b);
+	}
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
@@ -127,22 +218,54 @@ static long get(struct reg *r, const char *url, const char *accept, const char *
 	}
 	if (r->o->cert_dir)
 		curl_easy_setopt(c, CURLOPT_CAPATH, r->o->cert_dir);
-	if (basic && r->o->creds) {
+	if (r->basic && r->creds) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(c, CURLOPT_USERPWD, r->o->creds);
+		curl_easy_setopt(c, CURLOPT_USERPWD, r->creds);
 	}
-	rc = curl_easy_perform(c);
+	return c;
+}
+
+/* The outcome of a finished request: its HTTP status, or -1 + err. */
+long reg_result(struct reg *r, CURL *c, CURLcode rc, const char *url, struct sink *k, const char *ebuf,
+		const struct body *b)
+{
+	long code = 0;
+
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
 	if (rc == CURLE_WRITE_ERROR && k->overflow)
-		return perr_set(r->err, 0, "%s: reply larger than %zu bytes", url, k->cap);
+		return perr_set(r->err, 0, "%s: reply larger than %llu bytes", url,
+				(unsigned long long)(k->w ? k->wcap : k->cap));
 	if (rc == CURLE_WRITE_ERROR && k->write_failed)
 		return perr_set(r->err, errno, "%s: writing the blob", url);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && b && b->mismatch)
+		return perr_set(r->err, 0, "%s: the content read does not match digest %s; upload abandoned", url,
+				b->expect);
+	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+		r->transport_failed = true;
+		return perr_set(r->err, 0, "%s: %s (give the registry's CA certificate with --cert-dir DIR, or use "
+				"--tls-verify=false)", url, ebuf[0] ? ebuf : curl_easy_strerror(rc));
+	}
 	if (rc != CURLE_OK) {
 		r->transport_failed = true;
 		return perr_set(r->err, 0, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(rc));
 	}
+	return code;
+}
+
+/* One request, no retry. */
+static long request(struct reg *r, const char *method, const char *url, const char *accept, const char *ctype,
+		    struct body *b, struct sink *k)
+{
+	struct curl_slist *h;
+	char ebuf[CURL_ERROR_SIZE];
+	CURL *c = reg_easy(r, method, url, accept, ctype, b, k, &h, ebuf);
+	long code;
+
+	if (!c)
+		return perr_set(r->err, 0, "libcurl cannot start");
+	code = reg_result(r, c, curl_easy_perform(c), url, k, ebuf, b);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
 	return code;
 }
 
@@ -167,10 +290,15 @@ static bool challenge_param(const char *ch, const char *key, char *out, size_t l
 	return false;
 }
 
-/* Answer a 401's challenge: a bearer token from the realm, or basic. */
-static int authenticate(struct reg *r, const char *challenge, bool *basic)
+static int need_creds(struct reg *r)
 {
-	char realm[1024], service[512] = "", url[4096], scope[IMG_REF_MAX + 32];
+	return perr_set(r->err, 0, "registry %s asks for credentials: give --creds USER:PASS, or run "
+			"'persona login %s' first", r->host, r->key);
+}
+
+int reg_authenticate(struct reg *r, const char *challenge)
+{
+	char realm[1024], service[512] = "", url[4096], scope[IMG_REF_MAX + 64] = "";
 	struct sink k = { .cap = 1 << 20 };
 	_cleanup_json_ json_t *j = NULL;
 	const char *tok;
@@ -179,10 +307,11 @@ static int authenticate(struct reg *r, const char *challenge, bool *basic)
 	while (*challenge == ' ')
 		challenge++;
 	if (!strncasecmp(challenge, "Basic", 5)) {
-		if (!r->o->creds)
-			return perr_set(r->err, 0, "registry %s asks for a user name and password (--creds USER:PASS)",
-					r->host);
-		*basic = true;
+		if (!r->creds)
+			return need_creds(r);
+		if (r->basic)
+			return perr_set(r->err, 0, "registry %s refuses the user name and password", r->host);
+		r->basic = true;
 		return 0;
 	}
 	if (strncasecmp(challenge, "Bearer", 6) || !challenge_param(challenge, "realm", realm, sizeof(realm)))
@@ -191,19 +320,35 @@ static int authenticate(struct reg *r, const char *challenge, bool *basic)
 	if (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))
 		return perr_set(r->err, 0, "registry %s: token realm \"%.200s\" is not an http(s) URL", r->host, realm);
 	challenge_param(challenge, "service", service, sizeof(service));
-	snprintf(scope, sizeof(scope), "repository:%s:pull", r->ref.path);
+	if (r->repo[0])
+		snprintf(scope, sizeof(scope), "repository:%s:%s", r->repo, r->actions);
 	{
 		CURL *c = curl_easy_init();
 		char *es = curl_easy_escape(c, service, 0), *esc = curl_easy_escape(c, scope, 0);
-		snprintf(url, sizeof(url), "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", es, esc);
+		snprintf(url, sizeof(url), "%s%sservice=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", es,
+			 scope[0] ? "&scope=" : "", esc);
 		curl_free(es);
 		curl_free(esc);
 		curl_easy_cleanup(c);
 	}
-	code = get(r, url, NULL, NULL, r->o->creds != NULL, &k);
+	/* the token server takes the credentials as basic auth */
+	bool was_basic = r->basic;
+	char *tok_saved = r->token;
+	r->basic = r->creds != NULL;
+	r->token = NULL;
+	code = request(r, "GET", url, NULL, NULL, NULL, &k);
+	r->basic = was_basic;
+	r->token = tok_saved;
 	if (code < 0) {
 		free(k.buf);
 		return perr_prefix(r->err, "token");
+	}
+	if (code == 401 || code == 403) {
+		free(k.buf);
+		if (!r->creds)
+			return need_creds(r);
+		return perr_set(r->err, 0, "registry %s: token server %s refuses the user name and password (HTTP %ld)",
+				r->host, realm, code);
 	}
 	if (code != 200) {
 		free(k.buf);
@@ -216,95 +361,186 @@ static int authenticate(struct reg *r, const char *challenge, bool *basic)
 		return perr_set(r->err, 0, "registry %s: token server %s gave no usable token", r->host, realm);
 	free(r->token);
 	r->token = strdup(tok);
+	r->token_tries++;
 	return 0;
 }
 
-/* GET /v2/NAME/KIND/REF into `k`, answering one auth challenge. */
-static int fetch(struct reg *r, const char *kind, const char *what, const char *accept, struct sink *k)
+void sink_reset(struct sink *k)
 {
-	char url[IMG_REF_MAX * 2 + 512];
-	bool basic = false;
-	long code;
+	free(k->buf);
+	k->buf = NULL;
+	k->len = k->wlen = 0;
+	k->overflow = k->write_failed = false;
+	k->status = 0;
+	k->www_auth[0] = k->ctype[0] = k->location[0] = k->dcd[0] = '\0';
+}
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		struct blob_writer *w = k->w;
-		snprintf(url, sizeof(url), "%s://%s/v2/%s/%s/%s", r->scheme, r->host, r->ref.path, kind, what);
-		code = get(r, url, accept, r->token, basic, k);
-		if (code < 0)
+long reg_call(struct reg *r, const char *method, const char *path, const char *accept, const char *ctype,
+	      struct body *b, struct sink *k)
+{
+	char url[8192];
+	bool authed = false;
+	long code = -1;
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (!strncmp(path, "https://", 8) || !strncmp(path, "http://", 7))
+			snprintf(url, sizeof(url), "%s", path);
+		else
+			snprintf(url, sizeof(url), "%s://%s%s", r->scheme, r->host, path);
+		sink_reset(k);
+		if (k->w) {
+			/* an earlier attempt's body went in: start the blob and its digest again */
+			char dir[sizeof(k->w->dir)];
+			snprintf(dir, sizeof(dir), "%s", k->w->dir);
+			blob_writer_abort(k->w);
+			if (blob_writer_begin(k->w, dir, r->err) < 0)
+				return -1;
+		}
+		r->transport_failed = false;
+		code = request(r, method, url, accept, ctype, b, k);
+		if (code < 0) {
+			if (!r->scheme_known && !r->o->tls_verify && r->transport_failed && !strcmp(r->scheme, "https")) {
+				/* docker's insecure registry: plain HTTP when TLS does not answer */
+				r->scheme = "http";
+				continue;
+			}
 			return -1;
-		if (code == 401 && attempt == 0 && k->www_auth[0]) {
+		}
+		r->scheme_known = true;
+		if (code == 401 && !authed && k->www_auth[0]) {
 			char ch[1024];
 			snprintf(ch, sizeof(ch), "%s", k->www_auth);
-			free(k->buf);
-			*k = (struct sink){ .cap = k->cap, .w = w };
-			if (w) {
-				/* the 401's body went in: start the blob and its digest again */
-				char dir[sizeof(w->dir)];
-				snprintf(dir, sizeof(dir), "%s", w->dir);
-				blob_writer_abort(w);
-				if (blob_writer_begin(w, dir, r->err) < 0)
-					return -1;
-			}
-			if (authenticate(r, ch, &basic) < 0)
+			authed = true;
+			if (reg_authenticate(r, ch) < 0)
 				return -1;
 			continue;
 		}
 		break;
 	}
-	if (code == 404)
-		return perr_set(r->err, 0, "%s: not found (HTTP 404)", url);
-	if (code == 401 || code == 403)
-		return perr_set(r->err, 0, "%s: access denied (HTTP %ld)", url, code);
-	if (code != 200)
-		return perr_set(r->err, 0, "%s: HTTP %ld", url, code);
-	return 0;
+	return code;
 }
 
-/* Fetch a manifest or index by tag or digest and stage it; its digest
- * (checked when `ref` is one) goes to `digest`, its media type to `mt`. */
-static json_t *fetch_manifest(struct reg *r, struct stage *st, const char *ref, char digest[72], char *mt,
-			      size_t mtlen)
+/* The registry's own words from an error body ({"errors": [{"code", "message"}]}). */
+static void registry_says(const struct sink *k, char *out, size_t len)
 {
-	struct sink k = { .cap = IMG_JSON_MAX };
-	json_error_t je;
-	json_t *j;
-	const char *m;
-	char *p;
+	_cleanup_json_ json_t *j = k->buf ? json_loads(k->buf, 0, NULL) : NULL;
+	json_t *e = json_array_get(json_object_get(j, "errors"), 0);
 
-	if (fetch(r, "manifests", ref, ACCEPT, &k) < 0) {
-		free(k.buf);
-		return NULL;
-	}
-	if (!k.buf || strlen(k.buf) != k.len) {
-		free(k.buf);
-		return perr_set(r->err, 0, "manifest %s: empty or binary reply", ref), NULL;
-	}
-	j = json_loadb(k.buf, k.len, JSON_REJECT_DUPLICATES, &je);
-	if (!j || !json_is_object(j)) {
-		free(k.buf);
-		json_decref(j);
-		return perr_set(r->err, 0, "manifest %s: not a JSON object (line %d: %s)", ref, je.line, je.text), NULL;
-	}
-	if (stage_put(st, k.buf, digest, r->err) < 0) {
-		free(k.buf);
-		json_decref(j);
-		return NULL;
-	}
-	free(k.buf);
-	if (img_digest_valid(ref) && strcmp(ref, digest)) {
-		json_decref(j);
-		return perr_set(r->err, 0, "manifest %s: content has digest %s", ref, digest), NULL;
-	}
-	m = json_str(j, "mediaType");
-	if (!m) {
-		for (p = k.ctype; *p == ' '; p++)
-			;
-		p[strcspn(p, "; \r\n")] = '\0';
-		m = p;
-	}
-	snprintf(mt, mtlen, "%s", m);
-	return j;
+	out[0] = '\0';
+	if (json_str(e, "code") || json_str(e, "message"))
+		snprintf(out, len, ": %.40s %.200s", json_str(e, "code") ? json_str(e, "code") : "",
+			 json_str(e, "message") ? json_str(e, "message") : "");
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = ' ';
 }
+
+int reg_http_error(struct reg *r, const char *what, long code, const struct sink *k)
+{
+	char says[300];
+
+	registry_says(k, says, sizeof(says));
+	if (code == 404)
+		return perr_set(r->err, 0, "%s: not found (HTTP 404)%s", what, says);
+	if (code == 401 || code == 403)
+		return perr_set(r->err, 0, "%s: access denied (HTTP %ld)%s", what, code, says);
+	return perr_set(r->err, 0, "%s: HTTP %ld%s", what, code, says);
+}
+
+int reg_init(struct reg *r, const char *domain, const char *repo, const char *actions, const struct img_reg_opts *o,
+	     struct perr *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->err = err;
+	r->scheme = "https";
+	r->actions = actions;
+	snprintf(r->key, sizeof(r->key), "%s", domain);
+	snprintf(r->host, sizeof(r->host), "%s", strcmp(domain, "docker.io") ? domain : "registry-1.docker.io");
+	snprintf(r->repo, sizeof(r->repo), "%s", repo);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (o->creds) {
+		r->creds = strdup(o->creds);
+		return 0;
+	}
+	return img_auth_lookup(o->authfile, domain, repo, &r->creds, err);
+}
+
+void reg_end(struct reg *r)
+{
+	if (r->creds)
+		explicit_bzero(r->creds, strlen(r->creds));
+	free(r->creds);
+	free(r->token);
+	r->creds = r->token = NULL;
+}
+
+/* ---- progress ---- */
+
+double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void fmt_size(double v, char *out, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	while (v >= 1024 && u < 4)
+		v /= 1024, u++;
+	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+/* One blob's line: "sha256:0123456789ab  Downloading  1.2 MiB / 3.4 MiB  800.0 KiB/s". */
+static void dl_line(const struct dl *d, char *out, size_t len)
+{
+	char done[32], total[32], rate[32];
+	double t = (d->t1 > 0 ? d->t1 : now_s()) - d->t0;
+
+	fmt_size((double)d->k.wlen, done, sizeof(done));
+	fmt_size((double)d->size, total, sizeof(total));
+	fmt_size(t > 0.05 ? (double)d->k.wlen / t : 0, rate, sizeof(rate));
+	switch (d->state) {
+	case DL_WAIT: snprintf(out, len, "%.19s  Waiting", d->digest); break;
+	case DL_RUN:
+		snprintf(out, len, "%.19s  Downloading  %s / %s  %s/s", d->digest, done, total, rate);
+		break;
+	case DL_DONE: snprintf(out, len, "%.19s  Download complete  %s  %s/s", d->digest, total, rate); break;
+	default: snprintf(out, len, "%.19s  Already exists", d->digest); break;
+	}
+}
+
+static void progress(struct dl *dls, size_t n, int *drawn, double *last, bool force)
+{
+	char line[256];
+
+	if (!dls[0].mode || dls[0].mode != IMG_PROGRESS_TTY)
+		return;
+	if (!force && now_s() - *last < 0.1)
+		return;
+	*last = now_s();
+	if (*drawn)
+		fprintf(stderr, "\033[%dA", *drawn);
+	for (size_t i = 0; i < n; i++) {
+		dl_line(&dls[i], line, sizeof(line));
+		fprintf(stderr, "\r\033[K%s\n", line);
+	}
+	*drawn = (int)n;
+	fflush(stderr);
+}
+
+/* A finished blob, for scripts: "Copying blob sha256:0123456789ab done". */
+static void progress_line(const struct dl *d)
+{
+	if (d->mode != IMG_PROGRESS_LINES)
+		return;
+	fprintf(stderr, "Copying %s %.19s %s\n", d->kind, d->digest,
+		d->state == DL_DONE ? "done" : "skipped: already exists");
+}
+
+/* ---- pull ---- */
 
 /* A blob the store already holds (by a finished or an earlier, killed
  * pull) is hard-linked into the stage instead of downloaded: the store
@@ -337,31 +573,189 @@ static void publish_blob(const struct img_store *s, struct stage *st, const char
 		return; /* only a cache: the commit still moves it in */
 }
 
-static int fetch_blob(struct reg *r, const struct img_store *s, struct stage *st, const json_t *desc)
+static int dl_start(struct reg *r, struct stage *st, CURLM *m, struct dl *d)
 {
-	const char *digest = json_str(desc, "digest");
-	json_int_t size = json_int(desc, "size", -1);
-	struct blob_writer w;
-	struct sink k = { .cap = size >= 0 ? (size_t)size : 0 };
-	char got[72];
-
-	if (!img_digest_valid(digest))
-		return perr_set(r->err, 0, "blob digest \"%s\" is not sha256", digest ? digest : "");
-	if (size < 0)
-		return perr_set(r->err, 0, "blob %s: descriptor without a size", digest);
-	if (reuse_blob(s, st, digest, size))
-		return 0;
-	if (blob_writer_begin(&w, st->dir, r->err) < 0)
+	if (blob_writer_begin(&d->w, st->dir, r->err) < 0)
 		return -1;
-	k.w = &w;
-	if (fetch(r, "blobs", digest, NULL, &k) < 0) {
-		blob_writer_abort(&w);
+	d->k = (struct sink){ .w = &d->w, .wcap = (uint64_t)d->size };
+	snprintf(d->url, sizeof(d->url), "%s://%s/v2/%s/blobs/%s", r->scheme, r->host, r->repo, d->digest);
+	d->c = reg_easy(r, "GET", d->url, NULL, NULL, NULL, &d->k, &d->h, d->ebuf);
+	if (!d->c) {
+		blob_writer_abort(&d->w);
+		return perr_set(r->err, 0, "libcurl cannot start");
+	}
+	curl_easy_setopt(d->c, CURLOPT_PRIVATE, d);
+	curl_multi_add_handle(m, d->c);
+	if (d->t0 == 0)
+		d->t0 = now_s();
+	d->state = DL_RUN;
+	return 0;
+}
+
+static void dl_stop(CURLM *m, struct dl *d)
+{
+	if (d->c) {
+		curl_multi_remove_handle(m, d->c);
+		curl_easy_cleanup(d->c);
+		curl_slist_free_all(d->h);
+		d->c = NULL;
+		d->h = NULL;
+	}
+	free(d->k.buf);
+	d->k.buf = NULL;
+}
+
+/* A transfer ended: 0 done, 1 to start again (after a token), -1 + err. */
+static int dl_finish(struct reg *r, const struct img_store *s, struct stage *st, CURLM *m, struct dl *d,
+		     CURLcode rc)
+{
+	char got[72], ch[1024];
+	long code = reg_result(r, d->c, rc, d->url, &d->k, d->ebuf, NULL);
+
+	snprintf(ch, sizeof(ch), "%s", d->k.www_auth);
+	if (code == 401 && !d->authed && ch[0]) {
+		dl_stop(m, d);
+		blob_writer_abort(&d->w);
+		d->authed = true;
+		/* a token another transfer already renewed may do; else ask for one */
+		if (d->token_tries == r->token_tries && reg_authenticate(r, ch) < 0)
+			return -1;
+		return 1;
+	}
+	if (code == 200)
+		d->token_tries = r->token_tries;
+	if (code >= 0 && code != 200)
+		reg_http_error(r, d->url, code, &d->k);
+	dl_stop(m, d);
+	if (code != 200) {
+		blob_writer_abort(&d->w);
 		return -1;
 	}
-	if (blob_writer_finish(&w, digest, got, r->err) < 0)
-		return perr_prefix(r->err, "blob %s", digest);
-	publish_blob(s, st, digest);
+	if (blob_writer_finish(&d->w, d->digest, got, r->err) < 0)
+		return perr_prefix(r->err, "blob %s", d->digest);
+	publish_blob(s, st, d->digest);
+	d->state = DL_DONE;
+	d->t1 = now_s();
 	return 0;
+}
+
+/* Download the blobs of `dls` not in the store, PARALLEL at a time. */
+static int download(struct reg *r, const struct img_store *s, struct stage *st, struct dl *dls, size_t n)
+{
+	CURLM *m = curl_multi_init();
+	size_t next = 0, running = 0;
+	int drawn = 0, ret = 0;
+	double last = 0;
+
+	if (!m)
+		return perr_set(r->err, 0, "libcurl cannot start");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(dls[j].digest, dls[i].digest))
+				dls[i].state = DL_SAME;
+		if (dls[i].state == DL_WAIT && reuse_blob(s, st, dls[i].digest, dls[i].size))
+			dls[i].state = DL_EXISTS;
+		if (dls[i].state != DL_WAIT && dls[i].state != DL_SAME)
+			progress_line(&dls[i]);
+	}
+	progress(dls, n, &drawn, &last, true);
+	for (;;) {
+		while (running < PARALLEL && next < n) {
+			struct dl *d = &dls[next++];
+			if (d->state != DL_WAIT)
+				continue;
+			if (dl_start(r, st, m, d) < 0)
+				goto fail;
+			running++;
+		}
+		if (!running)
+			break;
+		int still;
+		CURLMsg *msg;
+		curl_multi_perform(m, &still);
+		while ((msg = curl_multi_info_read(m, &still))) {
+			struct dl *d;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+			int f = dl_finish(r, s, st, m, d, msg->data.result);
+			if (f < 0)
+				goto fail;
+			if (f == 1 && dl_start(r, st, m, d) < 0)
+				goto fail;
+			if (f == 0) {
+				running--;
+				progress_line(d);
+			}
+		}
+		progress(dls, n, &drawn, &last, false);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	goto out;
+fail:
+	ret = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (dls[i].c) {
+			dl_stop(m, &dls[i]);
+			blob_writer_abort(&dls[i].w);
+		}
+	}
+out:
+	progress(dls, n, &drawn, &last, true);
+	curl_multi_cleanup(m);
+	return ret;
+}
+
+/* Fetch a manifest or index by tag or digest and stage it; its digest
+ * (checked when `ref` is one) goes to `digest`, its media type to `mt`. */
+static json_t *fetch_manifest(struct reg *r, struct stage *st, const char *ref, char digest[72], char *mt,
+			      size_t mtlen)
+{
+	struct sink k = { .cap = IMG_JSON_MAX };
+	char path[IMG_REF_MAX * 2 + 128];
+	json_error_t je;
+	json_t *j;
+	const char *m;
+	long code;
+
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", r->repo, ref);
+	code = reg_call(r, "GET", path, ACCEPT, NULL, NULL, &k);
+	if (code != 200) {
+		if (code > 0) {
+			char url[8192];
+			snprintf(url, sizeof(url), "%s://%s%s", r->scheme, r->host, path);
+			reg_http_error(r, url, code, &k);
+		}
+		free(k.buf);
+		return NULL;
+	}
+	if (!k.buf || strlen(k.buf) != k.len) {
+		free(k.buf);
+		return perr_set(r->err, 0, "manifest %s: empty or binary reply", ref), NULL;
+	}
+	j = json_loadb(k.buf, k.len, JSON_REJECT_DUPLICATES, &je);
+	if (!j || !json_is_object(j)) {
+		free(k.buf);
+		json_decref(j);
+		return perr_set(r->err, 0, "manifest %s: not a JSON object (line %d: %s)", ref, je.line, je.text), NULL;
+	}
+	if (stage_put(st, k.buf, digest, r->err) < 0) {
+		free(k.buf);
+		json_decref(j);
+		return NULL;
+	}
+	free(k.buf);
+	if (img_digest_valid(ref) && strcmp(ref, digest)) {
+		json_decref(j);
+		return perr_set(r->err, 0, "manifest %s: content has digest %s", ref, digest), NULL;
+	}
+	m = json_str(j, "mediaType");
+	if (!m) {
+		k.ctype[strcspn(k.ctype, "; ")] = '\0';
+		m = k.ctype;
+	}
+	snprintf(mt, mtlen, "%s", m);
+	return j;
 }
 
 /* ---- staging directories of pulls: owned while flock()ed ---- */
@@ -415,55 +809,85 @@ static void clean_dead_stages(const struct img_store *s)
 	closedir(d);
 }
 
+/* The linux/amd64 entry of an index. */
+static const char *pick_platform(json_t *index)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		json_t *pl = json_object_get(d, "platform");
+		if (json_str(pl, "os") && !strcmp(json_str(pl, "os"), "linux") && json_str(pl, "architecture") &&
+		    !strcmp(json_str(pl, "architecture"), "amd64"))
+			return json_str(d, "digest") ? json_str(d, "digest") : "";
+	}
+	return NULL;
+}
+
+/* The blobs of manifest `man`: config first, then the layers. */
+static struct dl *blob_list(struct reg *r, json_t *man, enum img_progress mode, size_t *n)
+{
+	json_t *layers = json_object_get(man, "layers");
+	size_t i, count = 1 + json_array_size(layers);
+	struct dl *dls = calloc(count, sizeof(*dls));
+
+	if (!dls)
+		return perr_set(r->err, ENOMEM, "blob list"), NULL;
+	for (i = 0; i < count; i++) {
+		const json_t *desc = i ? json_array_get(layers, i - 1) : json_object_get(man, "config");
+		const char *digest = json_str(desc, "digest");
+		json_int_t size = json_int(desc, "size", -1);
+		if (!img_digest_valid(digest) || size < 0) {
+			free(dls);
+			return perr_set(r->err, 0, "manifest: %s %zu: digest \"%.80s\" is not sha256, or no size",
+					i ? "layer" : "config", i, digest ? digest : ""), NULL;
+		}
+		dls[i] = (struct dl){ .digest = digest, .size = size, .kind = i ? "blob" : "config", .mode = mode };
+		dls[i].w.fd = -1;
+	}
+	*n = count;
+	return dls;
+}
+
 int img_pull(const struct img_store *s, const char *refstr, const struct img_pull_opts *o, char *name,
 	     struct perr *err)
 {
-	struct reg r = { .o = o, .scheme = "https", .err = err };
+	struct reg r;
+	struct img_ref ref;
 	struct stage st;
 	_cleanup_json_ json_t *top = NULL, *man = NULL, *desc = NULL;
-	char dg[72], mt[256], what[IMG_REF_MAX + 8];
-	json_t *l;
-	size_t i;
-	int ret = -1;
+	_cleanup_free_ struct dl *dls = NULL;
 	_cleanup_close_ int owner = -1;
+	char dg[72], mt[256], what[IMG_REF_MAX + 8];
+	size_t n = 0;
+	int ret = -1;
 
-	if (img_ref_parse(refstr, &r.ref, err) < 0)
+	if (img_ref_parse(refstr, &ref, err) < 0)
 		return -1;
-	snprintf(name, IMG_REF_MAX + 512, "%s", r.ref.full);
-	snprintf(r.host, sizeof(r.host), "%s", strcmp(r.ref.domain, "docker.io") ? r.ref.domain : "registry-1.docker.io");
-	snprintf(what, sizeof(what), "%s", r.ref.digest[0] ? r.ref.digest : r.ref.tag);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(name, IMG_REF_MAX + 512, "%s", ref.full);
+	snprintf(what, sizeof(what), "%s", ref.digest[0] ? ref.digest : ref.tag);
+	if (reg_init(&r, ref.domain, ref.path, "pull", &o->reg, err) < 0) {
+		reg_end(&r);
+		return perr_prefix(err, "pull %s", ref.full);
+	}
 	clean_dead_stages(s);
-	if (stage_begin(&st, s, r.ref.full, &o->uo, err) < 0)
+	if (stage_begin(&st, s, ref.full, &o->uo, err) < 0) {
+		reg_end(&r);
 		return -1;
+	}
 	owner = stage_own(&st, err);
 	if (owner < 0)
 		goto out;
 	top = fetch_manifest(&r, &st, what, dg, mt, sizeof(mt));
-	if (!top && !o->tls_verify && r.transport_failed) {
-		/* docker's insecure registry: plain HTTP when TLS does not answer */
-		r.scheme = "http";
-		r.transport_failed = false;
-		top = fetch_manifest(&r, &st, what, dg, mt, sizeof(mt));
-	}
 	if (!top)
 		goto out;
 	if (is_index_type(mt)) {
-		json_t *d, *pick = NULL;
-		json_array_foreach(json_object_get(top, "manifests"), i, d) {
-			json_t *pl = json_object_get(d, "platform");
-			if (json_str(pl, "os") && !strcmp(json_str(pl, "os"), "linux") && json_str(pl, "architecture") &&
-			    !strcmp(json_str(pl, "architecture"), "amd64")) {
-				pick = d;
-				break;
-			}
-		}
+		const char *pick = pick_platform(top);
 		if (!pick) {
 			perr_set(err, 0, "no linux/amd64 image in the index");
 			goto out;
 		}
-		man = fetch_manifest(&r, &st, json_str(pick, "digest") ? json_str(pick, "digest") : "", dg, mt,
-				     sizeof(mt));
+		man = fetch_manifest(&r, &st, pick, dg, mt, sizeof(mt));
 		if (!man)
 			goto out;
 	} else {
@@ -473,11 +897,9 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 		perr_set(err, 0, "manifest: unsupported media type \"%s\"", mt);
 		goto out;
 	}
-	if (fetch_blob(&r, s, &st, json_object_get(man, "config")) < 0)
+	dls = blob_list(&r, man, o->reg.progress, &n);
+	if (!dls || download(&r, s, &st, dls, n) < 0)
 		goto out;
-	json_array_foreach(json_object_get(man, "layers"), i, l)
-		if (fetch_blob(&r, s, &st, l) < 0)
-			goto out;
 	{
 		char path[PATH_MAX];
 		struct stat sb;
@@ -486,13 +908,13 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 		desc = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", dg, "size", (json_int_t)sb.st_size);
 	}
 	/* Pulled by digest only, it is named NAME@DIGEST in index.json. */
-	if (stage_manifest(&st, desc, r.ref.full, 0, err) < 0 || stage_commit(&st, NULL, err) < 0)
+	if (stage_manifest(&st, desc, ref.full, 0, err) < 0 || stage_commit(&st, NULL, err) < 0)
 		goto out;
 	ret = 0;
 out:
 	if (ret < 0)
-		perr_prefix(err, "pull %s", r.ref.full);
+		perr_prefix(err, "pull %s", ref.full);
 	stage_end(&st);
-	free(r.token);
+	reg_end(&r);
 	return ret;
 }

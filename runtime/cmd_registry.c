@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/parse.h"
 #include "images/ref.h"
@@ -48,7 +49,7 @@ int cmd_pull(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct img_pull_opts po = { .tls_verify = true };
+	struct img_pull_opts po = { .reg.tls_verify = true };
 	const char *store = NULL;
 	struct img_store s;
 	struct perr err = { 0 };
@@ -61,8 +62,8 @@ int cmd_pull(int argc, char **argv)
 		switch (c) {
 		case OPT_STORE: store = optarg; break;
 		case 'q': quiet = true; break;
-		case P_CREDS: po.creds = optarg; break;
-		case P_CERTS: po.cert_dir = optarg; break;
+		case P_CREDS: po.reg.creds = optarg; break;
+		case P_CERTS: po.reg.cert_dir = optarg; break;
 		case P_PLATFORM:
 			if (strcmp(optarg, "linux/amd64")) {
 				fprintf(stderr, "persona: --platform \"%s\": only linux/amd64 is supported\n", optarg);
@@ -71,9 +72,9 @@ int cmd_pull(int argc, char **argv)
 			break;
 		case P_TLS:
 			if (!optarg || !strcmp(optarg, "true")) {
-				po.tls_verify = true;
+				po.reg.tls_verify = true;
 			} else if (!strcmp(optarg, "false")) {
-				po.tls_verify = false;
+				po.reg.tls_verify = false;
 			} else {
 				fprintf(stderr, "persona: --tls-verify=\"%s\": use true or false\n", optarg);
 				return 125;
@@ -84,7 +85,7 @@ int cmd_pull(int argc, char **argv)
 				fprintf(stderr, "persona: --timeout \"%s\": seconds from 1 to 3600\n", optarg);
 				return 125;
 			}
-			po.timeout_s = (long)v;
+			po.reg.timeout_s = (long)v;
 			break;
 		case OPT_MAXSIZE:
 			if (parse_size(optarg, false, &v, &err) < 0 || v <= 0) {
@@ -105,10 +106,11 @@ int cmd_pull(int argc, char **argv)
 		fprintf(stderr, "persona: pull needs one REF; see 'persona pull --help'\n");
 		return 125;
 	}
-	if (po.creds && !strchr(po.creds, ':')) {
+	if (po.reg.creds && !strchr(po.reg.creds, ':')) {
 		fprintf(stderr, "persona: --creds: use USER:PASS\n");
 		return 125;
 	}
+	po.reg.progress = quiet ? IMG_PROGRESS_NONE : isatty(2) ? IMG_PROGRESS_TTY : IMG_PROGRESS_LINES;
 	if (img_store_open(&s, store, 1, &err) < 0 || img_pull(&s, argv[optind], &po, name, &err) < 0)
 		return fail(&err);
 	printf(quiet ? "%s\n" : "Pulled image: %s\n", name);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -552,6 +553,87 @@ START_TEST(test_concurrent_pulls)
 }
 END_TEST
 
+/* Blobs download at once: with every blob held by the proxy, the config
+ * and both layers are asked for before any arrives. */
+START_TEST(test_parallel_downloads)
+{
+	char logp[8192], stallp[8192], ref[256];
+	int port, seen = 0;
+	pid_t proxy, pid;
+
+	if (why_skip)
+		SKIP_TEST("%s", why_skip);
+	snprintf(logp, sizeof(logp), "%s/proxy-par-%d.log", dir, (int)getpid());
+	snprintf(stallp, sizeof(stallp), "%s/proxy-par-%d.stall", dir, (int)getpid());
+	write_file_str(stallp, "/blobs/sha256:");
+	proxy = proxy_start(logp, stallp, &port);
+	snprintf(ref, sizeof(ref), "127.0.0.1:%d/test/bb:v1", port);
+	pid = spawn_pull(ref);
+	for (int i = 0; i < 400 && seen < nblobs; i++) {
+		seen = log_count(logp, "GET /v2/test/bb/blobs/");
+		if (seen < nblobs)
+			usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	proxy_stop(proxy);
+	ck_assert_msg(seen == nblobs, "%d of %d blobs asked for at once:\n%s", seen, nblobs, read_file_str(logp));
+	for (int i = 0; i < nblobs; i++)
+		ck_assert(!store_has_blob(blob_digest[i]));
+}
+END_TEST
+
+/* What a user sees: script-friendly lines when stderr is not a terminal,
+ * only the name with -q, lines redrawn in place on a terminal. */
+START_TEST(test_progress_output)
+{
+	char ref[256], name[300], bin[4096], line[128];
+	const char *b = test_persona_bin(), *slash = strrchr(b, '/');
+
+	if (why_skip)
+		SKIP_TEST("%s", why_skip);
+	snprintf(bin, sizeof(bin), "%.*spersona-image", slash ? (int)(slash - b + 1) : 0, b);
+	snprintf(ref, sizeof(ref), "%s/test/bb:v1", host);
+	const char *argv[] = { bin, "pull", "--store", store, "--tls-verify=false", ref, NULL };
+	struct cmd_result r = run_cmd(argv, NULL, 60);
+	ck_assert_int_eq(r.status, 0);
+	snprintf(name, sizeof(name), "Pulled image: %s\n", ref);
+	ck_assert_str_eq(r.out, name);
+	for (int i = 0; i < nblobs; i++) {
+		snprintf(line, sizeof(line), "Copying %s %.19s done\n", i ? "blob" : "config", blob_digest[i]);
+		ck_assert_msg(strstr(r.err, line), "no \"%s\" in:\n%s", line, r.err);
+	}
+	ck_assert_msg(!strchr(r.err, '\033'), "escape sequences without a terminal:\n%s", r.err);
+	cmd_result_free(&r);
+
+	/* again, quiet: the name and nothing else */
+	const char *qargv[] = { bin, "pull", "-q", "--store", store, "--tls-verify=false", ref, NULL };
+	r = run_cmd(qargv, NULL, 60);
+	ck_assert_int_eq(r.status, 0);
+	snprintf(name, sizeof(name), "%s\n", ref);
+	ck_assert_str_eq(r.out, name);
+	ck_assert_str_eq(r.err, "");
+	cmd_result_free(&r);
+
+	/* on a terminal, into a fresh store */
+	strcat(store, "-tty");
+	int master;
+	pid_t pid = forkpty(&master, NULL, NULL, NULL);
+	if (pid == 0) {
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	char *out = calloc(1, 1);
+	read_until(master, &out, "Pulled image", 60);
+	ck_assert_int_eq(wait_status(pid, 60), 0);
+	close(master);
+	ck_assert_msg(strstr(out, "Download complete") && strstr(out, "\033[K"), "terminal output:\n%s", out);
+	snprintf(line, sizeof(line), "%.19s", blob_digest[1]);
+	ck_assert_msg(strstr(out, line), "no %s in the terminal output:\n%s", line, out);
+	free(out);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("images_registry");
@@ -565,6 +647,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_bearer_token);
 	tcase_add_test(tc, test_killed_pull_resumes);
 	tcase_add_test(tc, test_concurrent_pulls);
+	tcase_add_test(tc, test_parallel_downloads);
+	tcase_add_test(tc, test_progress_output);
 	suite_add_tcase(s, tc);
 	return s;
 }
