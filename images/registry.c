@@ -98,29 +98,32 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 	return len;
 }
 
+/* All of `b` read: does it differ from its digest?  (Then the request is
+ * never completed, and the registry drops the upload.) */
+static bool body_mismatch(struct body *b)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[72] = "sha256:";
+
+	if (!b->expect || b->checked)
+		return b->mismatch;
+	b->checked = true;
+	EVP_DigestFinal_ex(b->md, md, &mdlen);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 7 + 2 * i, 3, "%02x", md[i]);
+	b->mismatch = strcmp(hex, b->expect) != 0;
+	return b->mismatch;
+}
+
 /* The body of a PUT: memory or a file, hashed as it is read. */
 static size_t on_read(char *p, size_t sz, size_t n, void *ud)
 {
 	struct body *b = ud;
 	size_t want = sz * n, got;
 
-	if (b->pos >= b->size) {
-		if (b->expect && !b->checked) {
-			unsigned char md[EVP_MAX_MD_SIZE];
-			unsigned int mdlen = 0;
-			char hex[72] = "sha256:";
-			b->checked = true;
-			EVP_DigestFinal_ex(b->md, md, &mdlen);
-			for (unsigned int i = 0; i < mdlen && i < 32; i++)
-				snprintf(hex + 7 + 2 * i, 3, "%02x", md[i]);
-			if (strcmp(hex, b->expect)) {
-				/* never complete the request: the registry drops the upload */
-				b->mismatch = true;
-				return CURL_READFUNC_ABORT;
-			}
-		}
-		return 0;
-	}
+	if (b->pos >= b->size)
+		return body_mismatch(b) ? CURL_READFUNC_ABORT : 0;
 	if (want > b->size - b->pos)
 		want = (size_t)(b->size - b->pos);
 	if (b->mem) {
@@ -137,6 +140,9 @@ static size_t on_read(char *p, size_t sz, size_t n, void *ud)
 	b->pos += got;
 	if (b->progress)
 		*b->progress = b->pos;
+	/* curl asks for no more than the size: decide on the last bytes */
+	if (b->pos >= b->size && body_mismatch(b))
+		return CURL_READFUNC_ABORT;
 	return got;
 }
 
@@ -407,6 +413,10 @@ long reg_call(struct reg *r, const char *method, const char *path, const char *a
 			return -1;
 		}
 		r->scheme_known = true;
+		if (code == 401 && authed)
+			return r->creds ? perr_set(r->err, 0, "registry %s refuses the user name and password (HTTP 401)",
+						   r->host)
+					: need_creds(r);
 		if (code == 401 && !authed && k->www_auth[0]) {
 			char ch[1024];
 			snprintf(ch, sizeof(ch), "%s", k->www_auth);
