@@ -81,7 +81,7 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 	struct sink *k = ud;
 	size_t len = sz * n;
 
-	if (len > 12 && !strncmp(p, "HTTP/", 5)) {
+	if (len > 8 && !strncmp(p, "HTTP/", 5)) {
 		/* a new response (after a redirect): its own headers */
 		const char *sp = memchr(p, ' ', len);
 		k->status = sp ? strtol(sp + 1, NULL, 10) : 0;
@@ -447,9 +447,13 @@ static void registry_says(const struct sink *k, char *out, size_t len)
 
 int reg_http_error(struct reg *r, const char *what, long code, const struct sink *k)
 {
-	char says[300];
+	char says[300], url[8192];
 
 	registry_says(k, says, sizeof(says));
+	if (what[0] == '/') {
+		snprintf(url, sizeof(url), "%s://%s%s", r->scheme, r->host, what);
+		what = url;
+	}
 	if (code == 404)
 		return perr_set(r->err, 0, "%s: not found (HTTP 404)%s", what, says);
 	if (code == 401 || code == 403)
@@ -526,7 +530,7 @@ static void progress(struct dl *dls, size_t n, int *drawn, double *last, bool fo
 {
 	char line[256];
 
-	if (!dls[0].mode || dls[0].mode != IMG_PROGRESS_TTY)
+	if (dls[0].mode != IMG_PROGRESS_TTY)
 		return;
 	if (!force && now_s() - *last < 0.1)
 		return;
@@ -553,18 +557,21 @@ static void progress_line(const struct dl *d)
 /* ---- pull ---- */
 
 /* A blob the store already holds (by a finished or an earlier, killed
- * pull) is hard-linked into the stage instead of downloaded: the store
- * renames blobs in only after checking their digest, and the size is
- * checked here; stage_manifest() checks the content again where it
- * matters (manifests, configs, layer diff_ids). */
+ * pull) is hard-linked into the stage instead of downloaded, once its
+ * size and SHA-256 are checked; one that does not match (a damaged
+ * store) is removed, to be downloaded again. */
 static bool reuse_blob(const struct img_store *s, struct stage *st, const char *digest, json_int_t size)
 {
-	char from[PATH_MAX], to[PATH_MAX];
+	char from[PATH_MAX], to[PATH_MAX], got[72];
+	uint64_t n;
 	struct stat sb;
 
-	if (img_blob_path(s, digest, from, sizeof(from), NULL) < 0 || stat(from, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size != size)
+	if (img_blob_path(s, digest, from, sizeof(from), NULL) < 0 || lstat(from, &sb) < 0 || !S_ISREG(sb.st_mode))
 		return false;
+	if (sb.st_size != size || img_file_digest(from, got, &n, NULL) < 0 || strcmp(got, digest)) {
+		unlink(from);
+		return false;
+	}
 	stage_blob_path(st, digest, to, sizeof(to));
 	return link(from, to) == 0 || errno == EEXIST;
 }
@@ -595,6 +602,7 @@ static int dl_start(struct reg *r, struct stage *st, CURLM *m, struct dl *d)
 		return perr_set(r->err, 0, "libcurl cannot start");
 	}
 	curl_easy_setopt(d->c, CURLOPT_PRIVATE, d);
+	d->token_tries = r->token_tries; /* the token this request carries */
 	curl_multi_add_handle(m, d->c);
 	if (d->t0 == 0)
 		d->t0 = now_s();
@@ -627,13 +635,11 @@ static int dl_finish(struct reg *r, const struct img_store *s, struct stage *st,
 		dl_stop(m, d);
 		blob_writer_abort(&d->w);
 		d->authed = true;
-		/* a token another transfer already renewed may do; else ask for one */
+		/* tokens expire: renew it, unless another transfer already has */
 		if (d->token_tries == r->token_tries && reg_authenticate(r, ch) < 0)
 			return -1;
 		return 1;
 	}
-	if (code == 200)
-		d->token_tries = r->token_tries;
 	if (code >= 0 && code != 200)
 		reg_http_error(r, d->url, code, &d->k);
 	dl_stop(m, d);
@@ -731,11 +737,8 @@ static json_t *fetch_manifest(struct reg *r, struct stage *st, const char *ref, 
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", r->repo, ref);
 	code = reg_call(r, "GET", path, ACCEPT, NULL, NULL, &k);
 	if (code != 200) {
-		if (code > 0) {
-			char url[8192];
-			snprintf(url, sizeof(url), "%s://%s%s", r->scheme, r->host, path);
-			reg_http_error(r, url, code, &k);
-		}
+		if (code > 0)
+			reg_http_error(r, path, code, &k);
 		free(k.buf);
 		return NULL;
 	}
@@ -839,8 +842,12 @@ static struct dl *blob_list(struct reg *r, json_t *man, enum img_progress mode, 
 {
 	json_t *layers = json_object_get(man, "layers");
 	size_t i, count = 1 + json_array_size(layers);
-	struct dl *dls = calloc(count, sizeof(*dls));
+	struct dl *dls;
 
+	/* overlayfs stacks at most 127 layers (check_image says so too) */
+	if (count > 128)
+		return perr_set(r->err, 0, "manifest: %zu layers, more than overlayfs can stack", count - 1), NULL;
+	dls = calloc(count, sizeof(*dls));
 	if (!dls)
 		return perr_set(r->err, ENOMEM, "blob list"), NULL;
 	for (i = 0; i < count; i++) {
@@ -851,6 +858,11 @@ static struct dl *blob_list(struct reg *r, json_t *man, enum img_progress mode, 
 			free(dls);
 			return perr_set(r->err, 0, "manifest: %s %zu: digest \"%.80s\" is not sha256, or no size",
 					i ? "layer" : "config", i, digest ? digest : ""), NULL;
+		}
+		if (!i && size > (json_int_t)IMG_JSON_MAX) {
+			free(dls);
+			return perr_set(r->err, 0, "manifest: config %s of %lld bytes, more than 4 MiB", digest,
+					(long long)size), NULL;
 		}
 		dls[i] = (struct dl){ .digest = digest, .size = size, .kind = i ? "blob" : "config", .mode = mode };
 		dls[i].w.fd = -1;
@@ -895,6 +907,10 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 		const char *pick = pick_platform(top);
 		if (!pick) {
 			perr_set(err, 0, "no linux/amd64 image in the index");
+			goto out;
+		}
+		if (!img_digest_valid(pick)) {
+			perr_set(err, 0, "index: the linux/amd64 entry's digest \"%.80s\" is not sha256", pick);
 			goto out;
 		}
 		man = fetch_manifest(&r, &st, pick, dg, mt, sizeof(mt));

@@ -89,7 +89,8 @@ CURL *reg_easy(struct reg *r, const char *method, const char *url, const char *a
 long reg_result(struct reg *r, CURL *c, CURLcode rc, const char *url, struct sink *k, const char *ebuf,
 		const struct body *b);
 int reg_authenticate(struct reg *r, const char *challenge);
-/* -1 + err for an unexpected HTTP status, with the registry's error text. */
+/* -1 + err for an unexpected HTTP status, with the registry's error text;
+ * `what` is a URL, or a path on the registry. */
 int reg_http_error(struct reg *r, const char *what, long code, const struct sink *k);
 void sink_reset(struct sink *k);
 

@@ -10,11 +10,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,9 +25,11 @@
 
 #include "common/json.h"
 #include "images/image.h"
+#include "images/store.h"
 #include "tests/harness.h"
 
 int cmd_pull(int argc, char **argv);
+int cmd_push(int argc, char **argv);
 
 static char dir[4096], store[4096], host[64], *why_skip;
 static pid_t registry_pid;
@@ -341,6 +346,58 @@ END_TEST
 
 /* ---- a counting proxy in front of the registry ---- */
 
+/* With proxy_token_uses > 0 the proxy is also a bearer-token registry:
+ * GET /token?...&scope=repository%3ANAME%3Apull[%2Cpush] hands out
+ * "tok-pull-N" or "tok-push-N" (N counts the tokens given); a /v2/
+ * request needs one (a push token for POST, PUT, PATCH), and a token
+ * serves only proxy_token_uses requests: then it has expired. */
+static int proxy_token_uses, proxy_port;
+
+static int bump(const char *name)
+{
+	char p[8192];
+	struct stat sb;
+	snprintf(p, sizeof(p), "%s/proxy-%d-%s", dir, (int)getppid(), name);
+	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	/* locked: each request sees its own count */
+	if (fd < 0 || flock(fd, LOCK_EX) < 0 || write(fd, "x", 1) != 1 || fstat(fd, &sb) < 0)
+		_exit(1);
+	close(fd);
+	return (int)sb.st_size;
+}
+
+/* Answer the token protocol; true when the request was answered here. */
+static bool proxy_auth(int c, const char *req)
+{
+	char out[2048], tok[64];
+	int n = 0, num;
+	bool push_method = !strncmp(req, "POST ", 5) || !strncmp(req, "PUT ", 4) || !strncmp(req, "PATCH ", 6);
+
+	if (!strncmp(req, "GET /token?", 11)) {
+		bool push = strstr(req, "%3Apull%2Cpush") != NULL;
+		snprintf(tok, sizeof(tok), "tok-%s-%d", push ? "push" : "pull", bump("tokens"));
+		char body[128];
+		snprintf(body, sizeof(body), "{\"token\":\"%s\"}", tok);
+		n = snprintf(out, sizeof(out), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
+	} else {
+		const char *a = strstr(req, "Authorization: Bearer tok-");
+		char kind[8] = "";
+		if (a && sscanf(a + 26, "%4[a-z]-%d", kind, &num) == 2) {
+			snprintf(tok, sizeof(tok), "uses-%d", num);
+			if (bump(tok) <= proxy_token_uses && (!push_method || !strcmp(kind, "push")))
+				return false;
+		}
+		n = snprintf(out, sizeof(out), "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer "
+			     "realm=\"http://127.0.0.1:%d/token\",service=\"test\"\r\n"
+			     "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+			     proxy_port);
+	}
+	if (write(c, out, (size_t)n) < 0)
+		_exit(1);
+	return true;
+}
+
 /* Relay one request on `c` to the registry: its request line goes to
  * `log_path`; when `stall_path` names a file whose text occurs in the
  * request line, the request is held (never answered). */
@@ -371,6 +428,8 @@ static void proxy_one(int c, const char *log_path, const char *stall_path)
 		if (stall[0] && strstr(line, stall))
 			pause();
 	}
+	if (proxy_token_uses > 0 && proxy_auth(c, req))
+		_exit(0);
 	/* one request per connection, so that every request is seen here */
 	size_t body = len - (size_t)(end + 4 - req);
 	char head[16384];
@@ -381,11 +440,25 @@ static void proxy_one(int c, const char *log_path, const char *stall_path)
 	if (connect(u, (struct sockaddr *)&a, sizeof(a)) < 0 || write(u, head, (size_t)hn) < 0 ||
 	    (body && write(u, end + 4, body) < 0))
 		_exit(1);
+	/* the rest of a request body one way, the answer the other */
+	struct pollfd pf[2] = { { .fd = c, .events = POLLIN }, { .fd = u, .events = POLLIN } };
 	char buf[65536];
-	while ((k = read(u, buf, sizeof(buf))) > 0)
-		if (write(c, buf, (size_t)k) < 0)
-			break;
-	_exit(0);
+	for (;;) {
+		if (poll(pf, 2, -1) < 0)
+			_exit(1);
+		if (pf[0].revents) {
+			k = read(c, buf, sizeof(buf));
+			if (k <= 0)
+				pf[0].fd = -1;
+			else if (write(u, buf, (size_t)k) < 0)
+				_exit(1);
+		}
+		if (pf[1].revents) {
+			k = read(u, buf, sizeof(buf));
+			if (k <= 0 || write(c, buf, (size_t)k) < 0)
+				_exit(0);
+		}
+	}
 }
 
 static pid_t proxy_start(const char *log_path, const char *stall_path, int *port)
@@ -399,8 +472,11 @@ static pid_t proxy_start(const char *log_path, const char *stall_path, int *port
 	getsockname(fd, (struct sockaddr *)&a, &len);
 	listen(fd, 64);
 	*port = ntohs(a.sin_port);
+	proxy_port = *port;
 	pid = fork();
 	if (pid == 0) {
+		/* gone with the test that started it, also when an assertion ends it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		setpgid(0, 0);
 		signal(SIGCHLD, SIG_IGN);
 		for (;;) {
@@ -408,6 +484,7 @@ static pid_t proxy_start(const char *log_path, const char *stall_path, int *port
 			if (c < 0)
 				continue;
 			if (fork() == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
 				close(fd);
 				proxy_one(c, log_path, stall_path);
 			}
@@ -634,6 +711,162 @@ START_TEST(test_progress_output)
 }
 END_TEST
 
+/* Behind a bearer-token registry whose tokens serve two requests each:
+ * the parallel downloads renew the token and the pull succeeds; a push
+ * asks for a token of scope pull,push. */
+START_TEST(test_token_expiry_parallel)
+{
+	char logp[8192], ref[256], dest[256];
+	int port;
+	pid_t proxy;
+
+	if (why_skip)
+		SKIP_TEST("%s", why_skip);
+	snprintf(logp, sizeof(logp), "%s/proxy-tok-%d.log", dir, (int)getpid());
+	proxy_token_uses = 2;
+	proxy = proxy_start(logp, "/nonexistent", &port);
+	proxy_token_uses = 0;
+	snprintf(ref, sizeof(ref), "127.0.0.1:%d/test/bb:v1", port);
+	ck_assert_int_eq(pull((const char *[]){ "-q", "--tls-verify=false", ref, NULL }), 0);
+	ck_assert_msg(log_count(logp, "GET /token?") >= 2, "the token was not renewed:\n%s", read_file_str(logp));
+	ck_assert_int_ge(log_count(logp, "GET /v2/test/bb/blobs/"), nblobs);
+	char *idx = index_text();
+	ck_assert_msg(strstr(idx, "test/bb:v1"), "no tag: %s", idx);
+	free(idx);
+
+	snprintf(dest, sizeof(dest), "127.0.0.1:%d/test/tokpush:v1", port);
+	optind = 0;
+	ck_assert_int_eq(cmd_push(6, (char *[]){ "push", "--store", store, "--tls-verify=false", ref, dest, NULL }), 0);
+	ck_assert_msg(log_count(logp, "GET /token?service=test&scope=repository%3Atest%2Ftokpush%3Apull%2Cpush") >= 1,
+		      "no push scope:\n%s", read_file_str(logp));
+	ck_assert_int_ge(log_count(logp, "PUT /v2/test/tokpush/manifests/v1"), 1);
+	proxy_stop(proxy);
+}
+END_TEST
+
+/* A registry that serves `fake_manifest` (as `fake_ctype`) for every
+ * manifest and `fake_blob` for every blob. */
+static const char *fake_manifest, *fake_ctype, *fake_blob;
+
+static pid_t fake_registry(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t pid;
+
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	listen(fd, 16);
+	*port = ntohs(a.sin_port);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;) {
+			char req[8192] = "", head[512];
+			int c = accept(fd, NULL, NULL);
+			ssize_t k = c >= 0 ? read(c, req, sizeof(req) - 1) : -1;
+			if (k <= 0 || req[0] == 0x16) {
+				close(c);
+				continue;
+			}
+			req[k] = '\0';
+			const char *body = strstr(req, "/manifests/") ? fake_manifest : fake_blob;
+			int n = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+					 "Connection: close\r\n\r\n", strstr(req, "/manifests/") ? fake_ctype
+												   : "application/octet-stream",
+					 strlen(body));
+			if (write(c, head, (size_t)n) < 0 || write(c, body, strlen(body)) < 0)
+				_exit(1);
+			close(c);
+		}
+	}
+	close(fd);
+	return pid;
+}
+
+START_TEST(test_hostile_registry)
+{
+#define MT_M "application/vnd.oci.image.manifest.v1+json"
+#define CFG_EMPTY "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a" /* "{}" */
+	static char many[40000];
+	static const struct {
+		const char *manifest, *ctype, *blob, *by, *expect;
+	} cases[] = {
+		{ "not json", MT_M, "", ":1", "not a JSON object" },
+		{ "{\"schemaVersion\":2,\"mediaType\":\"" MT_M "\",\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:xyz\","
+		  "\"size\":2},\"layers\":[]}", MT_M, "{}", ":1", "is not sha256" },
+		{ "{\"schemaVersion\":2,\"mediaType\":\"" MT_M "\",\"config\":{\"mediaType\":\"x\",\"digest\":\"" CFG_EMPTY
+		  "\",\"size\":100000000},\"layers\":[]}", MT_M, "{}", ":1", "more than 4 MiB" },
+		{ "{\"schemaVersion\":2,\"mediaType\":\"" MT_M "\",\"config\":{\"mediaType\":\"x\",\"digest\":\"" CFG_EMPTY
+		  "\",\"size\":2},\"layers\":[]}", MT_M, "[]", ":1", "digest" },
+		{ "{\"schemaVersion\":2,\"mediaType\":\"" MT_M "\",\"config\":{\"mediaType\":\"x\",\"digest\":\"" CFG_EMPTY
+		  "\",\"size\":2},\"layers\":[]}", MT_M, "{}            ", ":1", "larger than 2 bytes" },
+		{ "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" MT_M "\",\"digest\":\"" CFG_EMPTY "\",\"size\":2,"
+		  "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}}]}", "application/vnd.oci.image.index.v1+json",
+		  "", ":1", "no linux/amd64" },
+		{ "{\"schemaVersion\":2}", MT_M, "", "@" CFG_EMPTY, "content has digest" },
+		{ "{\"schemaVersion\":2}", "text/html", "", ":1", "unsupported media type" },
+		{ many, MT_M, "{}", ":1", "more than overlayfs" },
+	};
+	char ref[256];
+	int port;
+
+	setup();
+	/* 200 layers */
+	size_t off = (size_t)snprintf(many, sizeof(many), "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\","
+				     "\"digest\":\"" CFG_EMPTY "\",\"size\":2},\"layers\":[");
+	for (int i = 0; i < 200; i++)
+		off += (size_t)snprintf(many + off, sizeof(many) - off, "%s{\"mediaType\":\"x\",\"digest\":\"" CFG_EMPTY
+					"\",\"size\":2}", i ? "," : "");
+	snprintf(many + off, sizeof(many) - off, "]}");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_manifest = cases[i].manifest;
+		fake_ctype = cases[i].ctype;
+		fake_blob = cases[i].blob;
+		pid_t pid = fake_registry(&port);
+		snprintf(ref, sizeof(ref), "127.0.0.1:%d/x/y%s", port, cases[i].by);
+		char bin[4096];
+		const char *b = test_persona_bin(), *slash = strrchr(b, '/');
+		snprintf(bin, sizeof(bin), "%.*spersona-image", slash ? (int)(slash - b + 1) : 0, b);
+		const char *argv[] = { bin, "pull", "--store", store, "--tls-verify=false", "--timeout", "5", ref, NULL };
+		struct cmd_result r = run_cmd(argv, NULL, 60);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ck_assert_msg(r.status == 125 && strstr(r.err, cases[i].expect), "case %zu: status %d, wanted \"%s\":\n%s",
+			      i, r.status, cases[i].expect, r.err);
+		cmd_result_free(&r);
+		char *idx = index_text();
+		ck_assert_msg(!strstr(idx, "x/y"), "case %zu left a tag: %s", i, idx);
+		free(idx);
+		ck_assert_int_eq(count_stages(), 0);
+		char p[8192];
+		snprintf(p, sizeof(p), "%s/blobs/sha256/%s", store, CFG_EMPTY + 7);
+		ck_assert_msg(access(p, F_OK) != 0 || i >= 4, "case %zu: a bad blob entered the store", i);
+	}
+}
+END_TEST
+
+/* A blob of the store that no longer matches its digest is downloaded again. */
+START_TEST(test_damaged_store_blob)
+{
+	char ref[256], p[8192], got[72];
+
+	if (why_skip)
+		SKIP_TEST("%s", why_skip);
+	snprintf(ref, sizeof(ref), "%s/test/bb:v1", host);
+	ck_assert_int_eq(pull((const char *[]){ "-q", "--tls-verify=false", ref, NULL }), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256/%s", store, blob_digest[nblobs - 1] + 7);
+	int fd = open(p, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "X", 1, 10), 1);
+	close(fd);
+	ck_assert_int_eq(pull((const char *[]){ "-q", "--tls-verify=false", ref, NULL }), 0);
+	ck_assert_int_eq(img_file_digest(p, got, NULL, NULL), 0);
+	ck_assert_str_eq(got, blob_digest[nblobs - 1]);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("images_registry");
@@ -649,6 +882,9 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_concurrent_pulls);
 	tcase_add_test(tc, test_parallel_downloads);
 	tcase_add_test(tc, test_progress_output);
+	tcase_add_test(tc, test_token_expiry_parallel);
+	tcase_add_test(tc, test_hostile_registry);
+	tcase_add_test(tc, test_damaged_store_blob);
 	suite_add_tcase(s, tc);
 	return s;
 }
