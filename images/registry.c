@@ -55,7 +55,10 @@ static void dl_line(const struct dl *d, char *out, size_t len)
 	case DL_RUN:
 		snprintf(out, len, "%.19s  Downloading  %s / %s  %s/s", d->digest, done, total, rate);
 		break;
-	case DL_DONE: snprintf(out, len, "%.19s  Download complete  %s  %s/s", d->digest, total, rate); break;
+	case DL_DONE:
+		snprintf(out, len, "%.19s  Download complete  %s%s%s%s", d->digest, total, t > 0.05 ? "  " : "",
+			 t > 0.05 ? rate : "", t > 0.05 ? "/s" : "");
+		break;
 	default: snprintf(out, len, "%.19s  Already exists", d->digest); break;
 	}
 }
