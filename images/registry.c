@@ -95,17 +95,20 @@ static void progress_line(const struct dl *d)
 
 /* A blob the store already holds (by a finished or an earlier, killed
  * pull) is hard-linked into the stage instead of downloaded, once its
- * size and SHA-256 are checked; one that does not match (a damaged
- * store) is removed, to be downloaded again. */
+ * size and SHA-256 are checked.  One whose content does not match its
+ * own name (a damaged store) is removed, to be downloaded again; a size
+ * that differs from the descriptor's is the descriptor's fault and leaves
+ * the store alone. */
 static bool reuse_blob(const struct img_store *s, struct stage *st, const char *digest, json_int_t size)
 {
 	char from[PATH_MAX], to[PATH_MAX], got[72];
 	uint64_t n;
 	struct stat sb;
 
-	if (img_blob_path(s, digest, from, sizeof(from), NULL) < 0 || lstat(from, &sb) < 0 || !S_ISREG(sb.st_mode))
+	if (img_blob_path(s, digest, from, sizeof(from), NULL) < 0 || lstat(from, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size != size || img_file_digest(from, got, &n, NULL) < 0)
 		return false;
-	if (sb.st_size != size || img_file_digest(from, got, &n, NULL) < 0 || strcmp(got, digest)) {
+	if (strcmp(got, digest)) {
 		unlink(from);
 		return false;
 	}

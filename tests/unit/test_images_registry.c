@@ -864,6 +864,22 @@ START_TEST(test_damaged_store_blob)
 	ck_assert_int_eq(pull((const char *[]){ "-q", "--tls-verify=false", ref, NULL }), 0);
 	ck_assert_int_eq(img_file_digest(p, got, NULL, NULL), 0);
 	ck_assert_str_eq(got, blob_digest[nblobs - 1]);
+
+	/* a registry naming that blob with another size cannot make the store drop it */
+	char man[1024];
+	int port;
+	snprintf(man, sizeof(man), "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		 "\"config\":{\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":3},\"layers\":[]}", blob_digest[nblobs - 1]);
+	fake_manifest = man;
+	fake_ctype = "application/vnd.oci.image.manifest.v1+json";
+	fake_blob = "abc";
+	pid_t pid = fake_registry(&port);
+	snprintf(ref, sizeof(ref), "127.0.0.1:%d/x/y:1", port);
+	ck_assert_int_eq(pull((const char *[]){ "-q", "--tls-verify=false", "--timeout", "5", ref, NULL }), 125);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ck_assert_int_eq(img_file_digest(p, got, NULL, NULL), 0);
+	ck_assert_str_eq(got, blob_digest[nblobs - 1]);
 }
 END_TEST
 
