@@ -352,6 +352,8 @@ END_TEST
  * request needs one (a push token for POST, PUT, PATCH), and a token
  * serves only proxy_token_uses requests: then it has expired. */
 static int proxy_token_uses, proxy_port;
+/* The proxy makes upload Locations relative ("/v2/..."). */
+static bool proxy_relative_location;
 
 static int bump(const char *name)
 {
@@ -454,7 +456,20 @@ static void proxy_one(int c, const char *log_path, const char *stall_path)
 				_exit(1);
 		}
 		if (pf[1].revents) {
-			k = read(u, buf, sizeof(buf));
+			k = read(u, buf, sizeof(buf) - 1);
+			if (k > 0 && proxy_relative_location) {
+				/* "Location: http://HOST:PORT/v2/..." becomes "Location: /v2/..." */
+				char *l, *e;
+				buf[k] = '\0';
+				if ((l = strstr(buf, "Location: http://")) && (e = strchr(l + 17, '/'))) {
+					memmove(l + 10, e, (size_t)(buf + k - e));
+					k -= e - (l + 10);
+					int lf2 = open(log_path, O_WRONLY | O_APPEND);
+					if (lf2 < 0 || write(lf2, "relative Location sent\n", 23) < 0)
+						_exit(1);
+					close(lf2);
+				}
+			}
 			if (k <= 0 || write(c, buf, (size_t)k) < 0)
 				_exit(0);
 		}
@@ -883,6 +898,36 @@ START_TEST(test_damaged_store_blob)
 }
 END_TEST
 
+/* An upload Location relative to the registry, with a query string of its own. */
+START_TEST(test_push_relative_location)
+{
+	char logp[8192], ref[256], dest[256];
+	int port;
+	pid_t proxy;
+
+	if (why_skip)
+		SKIP_TEST("%s", why_skip);
+	snprintf(ref, sizeof(ref), "%s/test/bb:v1", host);
+	ck_assert_int_eq(pull((const char *[]){ "-q", "--tls-verify=false", ref, NULL }), 0);
+	snprintf(logp, sizeof(logp), "%s/proxy-rel-%d.log", dir, (int)getpid());
+	proxy_relative_location = true;
+	proxy = proxy_start(logp, "/nonexistent", &port);
+	proxy_relative_location = false;
+	snprintf(dest, sizeof(dest), "127.0.0.1:%d/test/relative:v1", port);
+	optind = 0;
+	ck_assert_int_eq(cmd_push(6, (char *[]){ "push", "--store", store, "--tls-verify=false", ref, dest, NULL }), 0);
+	proxy_stop(proxy);
+	ck_assert_msg(log_count(logp, "relative Location sent") >= nblobs &&
+		      log_count(logp, "PUT /v2/test/relative/blobs/uploads/") == nblobs &&
+		      log_count(logp, "&digest=sha256%3A") == nblobs, "uploads:\n%s", read_file_str(logp));
+	/* what the registry holds is what the store holds */
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "skopeo inspect -n --tls-verify=false --format '{{.Digest}}' docker://%s/test/relative:v1"
+		 " | grep -q sha256:", host);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("images_registry");
@@ -901,6 +946,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_token_expiry_parallel);
 	tcase_add_test(tc, test_hostile_registry);
 	tcase_add_test(tc, test_damaged_store_blob);
+	tcase_add_test(tc, test_push_relative_location);
 	suite_add_tcase(s, tc);
 	return s;
 }
