@@ -1,260 +1,265 @@
-/* persona images: registry pull (see registry.h). */
-#include "images/registry.h"
+/* persona images: registry pull (see registry.h); the HTTP session is in
+ * registry_http.c, push and login in registry_push.c. */
+#include "images/registry_int.h"
 
-#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <curl/curl.h>
 
 #include "common/cleanup.h"
 #include "common/json.h"
-#include "images/ref.h"
 #include "images/stage.h"
 
 #define ACCEPT "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, " \
 	       "application/vnd.docker.distribution.manifest.list.v2+json, " \
 	       "application/vnd.docker.distribution.manifest.v2+json"
+/* docker pulls three layers at once (max-concurrent-downloads). */
+#define PARALLEL 3
 
-struct reg {
-	const struct img_pull_opts *o;
-	struct img_ref ref;
-	char host[300];
-	const char *scheme;       /* "https" or "http" */
-	char *token;              /* bearer token, malloc'd */
-	bool transport_failed;    /* the last GET failed below HTTP (connect, TLS, timeout) */
-	struct perr *err;
-};
+/* ---- progress ---- */
 
-/* Where a response body goes: memory (capped) or a blob writer. */
-struct sink {
-	char *buf;
-	size_t len, cap;
-	struct blob_writer *w;
-	bool overflow, write_failed;
-	char www_auth[1024];
-	char ctype[256];
-};
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+double now_s(void)
 {
-	struct sink *k = ud;
-	size_t len = sz * n;
-
-	if (k->w) {
-		/* No more than the descriptor's size: a hostile registry cannot fill the disk. */
-		if (k->len + len > k->cap) {
-			k->overflow = true;
-			return 0;
-		}
-		k->len += len;
-		if (blob_writer_write(k->w, p, len, NULL) < 0) {
-			k->write_failed = true;
-			return 0;
-		}
-		return len;
-	}
-	if (k->len + len > k->cap) {
-		k->overflow = true;
-		return 0;
-	}
-	char *nb = realloc(k->buf, k->len + len + 1);
-	if (!nb)
-		return 0;
-	k->buf = nb;
-	memcpy(k->buf + k->len, p, len);
-	k->len += len;
-	k->buf[k->len] = '\0';
-	return len;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+void fmt_size(double v, char *out, size_t len)
 {
-	struct sink *k = ud;
-	size_t len = sz * n;
-
-	if (len > 17 && !strncasecmp(p, "WWW-Authenticate:", 17))
-		snprintf(k->www_auth, sizeof(k->www_auth), "%.*s", (int)(len - 17), p + 17);
-	if (len > 13 && !strncasecmp(p, "Content-Type:", 13))
-		snprintf(k->ctype, sizeof(k->ctype), "%.*s", (int)(len - 13), p + 13);
-	return len;
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	while (v >= 1024 && u < 4)
+		v /= 1024, u++;
+	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
-/* One GET.  Returns the HTTP status, or -1 + err on a transport failure. */
-static long get(struct reg *r, const char *url, const char *accept, const char *bearer, bool basic,
-		struct sink *k)
+/* One blob's line: "sha256:0123456789ab  Downloading  1.2 MiB / 3.4 MiB  800.0 KiB/s". */
+static void dl_line(const struct dl *d, char *out, size_t len)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char auth[8192], ebuf[CURL_ERROR_SIZE] = "";
-	long timeout = r->o->timeout_s > 0 ? r->o->timeout_s : 30, code = 0;
-	CURLcode rc;
+	char done[32], total[32], rate[32];
+	double t = (d->t1 > 0 ? d->t1 : now_s()) - d->t0;
 
-	if (!c)
-		return perr_set(r->err, 0, "libcurl cannot start");
-	if (accept)
-		h = curl_slist_append(h, accept);
-	if (bearer) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
-		h = curl_slist_append(h, auth);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);   /* blobs redirect to storage */
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "persona/0.1");
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, k);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, k);
-	if (!r->o->tls_verify) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (r->o->cert_dir)
-		curl_easy_setopt(c, CURLOPT_CAPATH, r->o->cert_dir);
-	if (basic && r->o->creds) {
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(c, CURLOPT_USERPWD, r->o->creds);
-	}
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	if (rc == CURLE_WRITE_ERROR && k->overflow)
-		return perr_set(r->err, 0, "%s: reply larger than %zu bytes", url, k->cap);
-	if (rc == CURLE_WRITE_ERROR && k->write_failed)
-		return perr_set(r->err, errno, "%s: writing the blob", url);
-	if (rc != CURLE_OK) {
-		r->transport_failed = true;
-		return perr_set(r->err, 0, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	}
-	return code;
-}
-
-/* The value of `key` in a WWW-Authenticate challenge, e.g. realm="...". */
-static bool challenge_param(const char *ch, const char *key, char *out, size_t len)
-{
-	size_t kl = strlen(key);
-	for (const char *p = ch; (p = strcasestr(p, key)); p += kl) {
-		if ((p != ch && isalnum((unsigned char)p[-1])) || p[kl] != '=')
-			continue;
-		p += kl + 1;
-		if (*p == '"') {
-			const char *e = strchr(p + 1, '"');
-			if (!e)
-				return false;
-			snprintf(out, len, "%.*s", (int)(e - p - 1), p + 1);
-		} else {
-			snprintf(out, len, "%.*s", (int)strcspn(p, ", \r\n"), p);
-		}
-		return true;
-	}
-	return false;
-}
-
-/* Answer a 401's challenge: a bearer token from the realm, or basic. */
-static int authenticate(struct reg *r, const char *challenge, bool *basic)
-{
-	char realm[1024], service[512] = "", url[4096], scope[IMG_REF_MAX + 32];
-	struct sink k = { .cap = 1 << 20 };
-	_cleanup_json_ json_t *j = NULL;
-	const char *tok;
-	long code;
-
-	while (*challenge == ' ')
-		challenge++;
-	if (!strncasecmp(challenge, "Basic", 5)) {
-		if (!r->o->creds)
-			return perr_set(r->err, 0, "registry %s asks for a user name and password (--creds USER:PASS)",
-					r->host);
-		*basic = true;
-		return 0;
-	}
-	if (strncasecmp(challenge, "Bearer", 6) || !challenge_param(challenge, "realm", realm, sizeof(realm)))
-		return perr_set(r->err, 0, "registry %s: unsupported authentication challenge \"%.100s\"", r->host,
-				challenge);
-	if (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))
-		return perr_set(r->err, 0, "registry %s: token realm \"%.200s\" is not an http(s) URL", r->host, realm);
-	challenge_param(challenge, "service", service, sizeof(service));
-	snprintf(scope, sizeof(scope), "repository:%s:pull", r->ref.path);
-	{
-		CURL *c = curl_easy_init();
-		char *es = curl_easy_escape(c, service, 0), *esc = curl_easy_escape(c, scope, 0);
-		snprintf(url, sizeof(url), "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", es, esc);
-		curl_free(es);
-		curl_free(esc);
-		curl_easy_cleanup(c);
-	}
-	code = get(r, url, NULL, NULL, r->o->creds != NULL, &k);
-	if (code < 0) {
-		free(k.buf);
-		return perr_prefix(r->err, "token");
-	}
-	if (code != 200) {
-		free(k.buf);
-		return perr_set(r->err, 0, "registry %s: token server %s answered HTTP %ld", r->host, realm, code);
-	}
-	j = k.buf ? json_loads(k.buf, 0, NULL) : NULL;
-	free(k.buf);
-	tok = json_str(j, "token") ? json_str(j, "token") : json_str(j, "access_token");
-	if (!tok || !*tok || strlen(tok) > 6000 || strpbrk(tok, "\r\n"))
-		return perr_set(r->err, 0, "registry %s: token server %s gave no usable token", r->host, realm);
-	free(r->token);
-	r->token = strdup(tok);
-	return 0;
-}
-
-/* GET /v2/NAME/KIND/REF into `k`, answering one auth challenge. */
-static int fetch(struct reg *r, const char *kind, const char *what, const char *accept, struct sink *k)
-{
-	char url[IMG_REF_MAX * 2 + 512];
-	bool basic = false;
-	long code;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		struct blob_writer *w = k->w;
-		snprintf(url, sizeof(url), "%s://%s/v2/%s/%s/%s", r->scheme, r->host, r->ref.path, kind, what);
-		code = get(r, url, accept, r->token, basic, k);
-		if (code < 0)
-			return -1;
-		if (code == 401 && attempt == 0 && k->www_auth[0]) {
-			char ch[1024];
-			snprintf(ch, sizeof(ch), "%s", k->www_auth);
-			free(k->buf);
-			*k = (struct sink){ .cap = k->cap, .w = w };
-			if (w) {
-				/* the 401's body went in: start the blob and its digest again */
-				char dir[sizeof(w->dir)];
-				snprintf(dir, sizeof(dir), "%s", w->dir);
-				blob_writer_abort(w);
-				if (blob_writer_begin(w, dir, r->err) < 0)
-					return -1;
-			}
-			if (authenticate(r, ch, &basic) < 0)
-				return -1;
-			continue;
-		}
+	fmt_size((double)d->k.wlen, done, sizeof(done));
+	fmt_size((double)d->size, total, sizeof(total));
+	fmt_size(t > 0.05 ? (double)d->k.wlen / t : 0, rate, sizeof(rate));
+	switch (d->state) {
+	case DL_WAIT: snprintf(out, len, "%.19s  Waiting", d->digest); break;
+	case DL_RUN:
+		snprintf(out, len, "%.19s  Downloading  %s / %s  %s/s", d->digest, done, total, rate);
 		break;
+	case DL_DONE:
+		snprintf(out, len, "%.19s  Download complete  %s%s%s%s", d->digest, total, t > 0.05 ? "  " : "",
+			 t > 0.05 ? rate : "", t > 0.05 ? "/s" : "");
+		break;
+	default: snprintf(out, len, "%.19s  Already exists", d->digest); break;
 	}
-	if (code == 404)
-		return perr_set(r->err, 0, "%s: not found (HTTP 404)", url);
-	if (code == 401 || code == 403)
-		return perr_set(r->err, 0, "%s: access denied (HTTP %ld)", url, code);
-	if (code != 200)
-		return perr_set(r->err, 0, "%s: HTTP %ld", url, code);
+}
+
+static void progress(struct dl *dls, size_t n, int *drawn, double *last, bool force)
+{
+	char line[256];
+
+	if (dls[0].mode != IMG_PROGRESS_TTY)
+		return;
+	if (!force && now_s() - *last < 0.1)
+		return;
+	*last = now_s();
+	if (*drawn)
+		fprintf(stderr, "\033[%dA", *drawn);
+	for (size_t i = 0; i < n; i++) {
+		dl_line(&dls[i], line, sizeof(line));
+		fprintf(stderr, "\r\033[K%s\n", line);
+	}
+	*drawn = (int)n;
+	fflush(stderr);
+}
+
+/* A finished blob, for scripts: "Copying blob sha256:0123456789ab done". */
+static void progress_line(const struct dl *d)
+{
+	if (d->mode != IMG_PROGRESS_LINES)
+		return;
+	fprintf(stderr, "Copying %s %.19s %s\n", d->kind, d->digest,
+		d->state == DL_DONE ? "done" : "skipped: already exists");
+}
+
+/* ---- pull ---- */
+
+/* A blob the store already holds (by a finished or an earlier, killed
+ * pull) is hard-linked into the stage instead of downloaded, once its
+ * size and SHA-256 are checked.  One whose content does not match its
+ * own name (a damaged store) is removed, to be downloaded again; a size
+ * that differs from the descriptor's is the descriptor's fault and leaves
+ * the store alone. */
+static bool reuse_blob(const struct img_store *s, struct stage *st, const char *digest, json_int_t size)
+{
+	char from[PATH_MAX], to[PATH_MAX], got[72];
+	uint64_t n;
+	struct stat sb;
+
+	if (img_blob_path(s, digest, from, sizeof(from), NULL) < 0 || lstat(from, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size != size || img_file_digest(from, got, &n, NULL) < 0)
+		return false;
+	if (strcmp(got, digest)) {
+		unlink(from);
+		return false;
+	}
+	stage_blob_path(st, digest, to, sizeof(to));
+	return link(from, to) == 0 || errno == EEXIST;
+}
+
+/* A verified staged blob goes into the store's blobs at once (a second
+ * link; the stage keeps its own), so a pull killed later still leaves it
+ * for the next one.  Content-addressed, and no tag names it until
+ * stage_commit(), so nothing partial becomes visible; `persona image
+ * prune` removes it if no pull ever claims it. */
+static void publish_blob(const struct img_store *s, struct stage *st, const char *digest)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	stage_blob_path(st, digest, from, sizeof(from));
+	if (img_blob_path(s, digest, to, sizeof(to), NULL) == 0 && link(from, to) < 0 && errno != EEXIST)
+		return; /* only a cache: the commit still moves it in */
+}
+
+static int dl_start(struct reg *r, struct stage *st, CURLM *m, struct dl *d)
+{
+	if (blob_writer_begin(&d->w, st->dir, r->err) < 0)
+		return -1;
+	d->k = (struct sink){ .w = &d->w, .wcap = (uint64_t)d->size };
+	snprintf(d->url, sizeof(d->url), "%s://%s/v2/%s/blobs/%s", r->scheme, r->host, r->repo, d->digest);
+	d->c = reg_easy(r, "GET", d->url, NULL, NULL, NULL, &d->k, &d->h, d->ebuf);
+	if (!d->c) {
+		blob_writer_abort(&d->w);
+		return perr_set(r->err, 0, "libcurl cannot start");
+	}
+	curl_easy_setopt(d->c, CURLOPT_PRIVATE, d);
+	d->token_tries = r->token_tries; /* the token this request carries */
+	curl_multi_add_handle(m, d->c);
+	if (d->t0 == 0)
+		d->t0 = now_s();
+	d->state = DL_RUN;
 	return 0;
+}
+
+static void dl_stop(CURLM *m, struct dl *d)
+{
+	if (d->c) {
+		curl_multi_remove_handle(m, d->c);
+		curl_easy_cleanup(d->c);
+		curl_slist_free_all(d->h);
+		d->c = NULL;
+		d->h = NULL;
+	}
+	free(d->k.buf);
+	d->k.buf = NULL;
+}
+
+/* A transfer ended: 0 done, 1 to start again (after a token), -1 + err. */
+static int dl_finish(struct reg *r, const struct img_store *s, struct stage *st, CURLM *m, struct dl *d,
+		     CURLcode rc)
+{
+	char got[72], ch[1024];
+	long code = reg_result(r, d->c, rc, d->url, &d->k, d->ebuf, NULL);
+
+	snprintf(ch, sizeof(ch), "%s", d->k.www_auth);
+	if (code == 401 && !d->authed && ch[0]) {
+		dl_stop(m, d);
+		blob_writer_abort(&d->w);
+		d->authed = true;
+		/* tokens expire: renew it, unless another transfer already has */
+		if (d->token_tries == r->token_tries && reg_authenticate(r, ch) < 0)
+			return -1;
+		return 1;
+	}
+	if (code >= 0 && code != 200)
+		reg_http_error(r, d->url, code, &d->k);
+	dl_stop(m, d);
+	if (code != 200) {
+		blob_writer_abort(&d->w);
+		return -1;
+	}
+	if (blob_writer_finish(&d->w, d->digest, got, r->err) < 0)
+		return perr_prefix(r->err, "blob %s", d->digest);
+	publish_blob(s, st, d->digest);
+	d->state = DL_DONE;
+	d->t1 = now_s();
+	return 0;
+}
+
+/* Download the blobs of `dls` not in the store, PARALLEL at a time. */
+static int download(struct reg *r, const struct img_store *s, struct stage *st, struct dl *dls, size_t n)
+{
+	CURLM *m = curl_multi_init();
+	size_t next = 0, running = 0;
+	int drawn = 0, ret = 0;
+	double last = 0;
+
+	if (!m)
+		return perr_set(r->err, 0, "libcurl cannot start");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(dls[j].digest, dls[i].digest))
+				dls[i].state = DL_SAME;
+		if (dls[i].state == DL_WAIT && reuse_blob(s, st, dls[i].digest, dls[i].size))
+			dls[i].state = DL_EXISTS;
+		if (dls[i].state != DL_WAIT && dls[i].state != DL_SAME)
+			progress_line(&dls[i]);
+	}
+	progress(dls, n, &drawn, &last, true);
+	for (;;) {
+		while (running < PARALLEL && next < n) {
+			struct dl *d = &dls[next++];
+			if (d->state != DL_WAIT)
+				continue;
+			if (dl_start(r, st, m, d) < 0)
+				goto fail;
+			running++;
+		}
+		if (!running)
+			break;
+		int still;
+		CURLMsg *msg;
+		curl_multi_perform(m, &still);
+		while ((msg = curl_multi_info_read(m, &still))) {
+			struct dl *d;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+			int f = dl_finish(r, s, st, m, d, msg->data.result);
+			if (f < 0)
+				goto fail;
+			if (f == 1 && dl_start(r, st, m, d) < 0)
+				goto fail;
+			if (f == 0) {
+				running--;
+				progress_line(d);
+			}
+		}
+		progress(dls, n, &drawn, &last, false);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	goto out;
+fail:
+	ret = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (dls[i].c) {
+			dl_stop(m, &dls[i]);
+			blob_writer_abort(&dls[i].w);
+		}
+	}
+out:
+	progress(dls, n, &drawn, &last, true);
+	curl_multi_cleanup(m);
+	return ret;
 }
 
 /* Fetch a manifest or index by tag or digest and stage it; its digest
@@ -263,12 +268,17 @@ static json_t *fetch_manifest(struct reg *r, struct stage *st, const char *ref, 
 			      size_t mtlen)
 {
 	struct sink k = { .cap = IMG_JSON_MAX };
+	char path[IMG_REF_MAX * 2 + 128];
 	json_error_t je;
 	json_t *j;
 	const char *m;
-	char *p;
+	long code;
 
-	if (fetch(r, "manifests", ref, ACCEPT, &k) < 0) {
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", r->repo, ref);
+	code = reg_call(r, "GET", path, ACCEPT, NULL, NULL, &k);
+	if (code != 200) {
+		if (code > 0)
+			reg_http_error(r, path, code, &k);
 		free(k.buf);
 		return NULL;
 	}
@@ -294,83 +304,156 @@ static json_t *fetch_manifest(struct reg *r, struct stage *st, const char *ref, 
 	}
 	m = json_str(j, "mediaType");
 	if (!m) {
-		for (p = k.ctype; *p == ' '; p++)
-			;
-		p[strcspn(p, "; \r\n")] = '\0';
-		m = p;
+		k.ctype[strcspn(k.ctype, "; ")] = '\0';
+		m = k.ctype;
 	}
 	snprintf(mt, mtlen, "%s", m);
 	return j;
 }
 
-static int fetch_blob(struct reg *r, struct stage *st, const json_t *desc)
-{
-	const char *digest = json_str(desc, "digest");
-	json_int_t size = json_int(desc, "size", -1);
-	struct blob_writer w;
-	struct sink k = { .cap = size >= 0 ? (size_t)size : 0 };
-	char got[72];
+/* ---- staging directories of pulls: owned while flock()ed ---- */
 
-	if (!img_digest_valid(digest))
-		return perr_set(r->err, 0, "blob digest \"%s\" is not sha256", digest ? digest : "");
-	if (size < 0)
-		return perr_set(r->err, 0, "blob %s: descriptor without a size", digest);
-	if (blob_writer_begin(&w, st->dir, r->err) < 0)
-		return -1;
-	k.w = &w;
-	if (fetch(r, "blobs", digest, NULL, &k) < 0) {
-		blob_writer_abort(&w);
-		return -1;
+#define STAGE_LOCK "pull.lock"
+
+/* Mark the stage as this process's: STAGE/pull.lock, flock()ed for as long
+ * as the process lives.  Made under a temporary name and renamed, so a
+ * cleaner never finds the lock file before it is locked.  The fd is kept
+ * (close-on-exec) and dies with the process. */
+static int stage_own(struct stage *st, struct perr *err)
+{
+	char tmp[PATH_MAX], lock[PATH_MAX];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/" STAGE_LOCK ".new", st->dir);
+	snprintf(lock, sizeof(lock), "%s/" STAGE_LOCK, st->dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0 || rename(tmp, lock) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return perr_set(err, e, "staging directory %s", st->dir);
 	}
-	if (blob_writer_finish(&w, digest, got, r->err) < 0)
-		return perr_prefix(r->err, "blob %s", digest);
-	return 0;
+	return fd;
+}
+
+/* Remove STORE/.stage-* directories of pulls whose process is gone (their
+ * pull.lock can be locked).  Stages without a pull.lock belong to other
+ * writers (persona load) and are left alone. */
+static void clean_dead_stages(const struct img_store *s)
+{
+	DIR *d = opendir(s->dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char lock[PATH_MAX];
+		int fd;
+		if (strncmp(e->d_name, ".stage-", 7))
+			continue;
+		snprintf(lock, sizeof(lock), "%s/%s/" STAGE_LOCK, s->dir, e->d_name);
+		fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			img_remove_tree_at(dirfd(d), e->d_name);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* The linux/amd64 entry of an index. */
+static const char *pick_platform(json_t *index)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		json_t *pl = json_object_get(d, "platform");
+		if (json_str(pl, "os") && !strcmp(json_str(pl, "os"), "linux") && json_str(pl, "architecture") &&
+		    !strcmp(json_str(pl, "architecture"), "amd64"))
+			return json_str(d, "digest") ? json_str(d, "digest") : "";
+	}
+	return NULL;
+}
+
+/* The blobs of manifest `man`: config first, then the layers. */
+static struct dl *blob_list(struct reg *r, json_t *man, enum img_progress mode, size_t *n)
+{
+	json_t *layers = json_object_get(man, "layers");
+	size_t i, count = 1 + json_array_size(layers);
+	struct dl *dls;
+
+	/* overlayfs stacks at most 127 layers (check_image says so too) */
+	if (count > 128)
+		return perr_set(r->err, 0, "manifest: %zu layers, more than overlayfs can stack", count - 1), NULL;
+	dls = calloc(count, sizeof(*dls));
+	if (!dls)
+		return perr_set(r->err, ENOMEM, "blob list"), NULL;
+	for (i = 0; i < count; i++) {
+		const json_t *desc = i ? json_array_get(layers, i - 1) : json_object_get(man, "config");
+		const char *digest = json_str(desc, "digest");
+		json_int_t size = json_int(desc, "size", -1);
+		if (!img_digest_valid(digest) || size < 0) {
+			free(dls);
+			return perr_set(r->err, 0, "manifest: %s %zu: digest \"%.80s\" is not sha256, or no size",
+					i ? "layer" : "config", i, digest ? digest : ""), NULL;
+		}
+		if (!i && size > (json_int_t)IMG_JSON_MAX) {
+			free(dls);
+			return perr_set(r->err, 0, "manifest: config %s of %lld bytes, more than 4 MiB", digest,
+					(long long)size), NULL;
+		}
+		dls[i] = (struct dl){ .digest = digest, .size = size, .kind = i ? "blob" : "config", .mode = mode };
+		dls[i].w.fd = -1;
+	}
+	*n = count;
+	return dls;
 }
 
 int img_pull(const struct img_store *s, const char *refstr, const struct img_pull_opts *o, char *name,
 	     struct perr *err)
 {
-	struct reg r = { .o = o, .scheme = "https", .err = err };
+	struct reg r;
+	struct img_ref ref;
 	struct stage st;
 	_cleanup_json_ json_t *top = NULL, *man = NULL, *desc = NULL;
+	_cleanup_free_ struct dl *dls = NULL;
+	_cleanup_close_ int owner = -1;
 	char dg[72], mt[256], what[IMG_REF_MAX + 8];
-	json_t *l;
-	size_t i;
+	size_t n = 0;
 	int ret = -1;
 
-	if (img_ref_parse(refstr, &r.ref, err) < 0)
+	if (img_ref_parse(refstr, &ref, err) < 0)
 		return -1;
-	snprintf(name, IMG_REF_MAX + 512, "%s", r.ref.full);
-	snprintf(r.host, sizeof(r.host), "%s", strcmp(r.ref.domain, "docker.io") ? r.ref.domain : "registry-1.docker.io");
-	snprintf(what, sizeof(what), "%s", r.ref.digest[0] ? r.ref.digest : r.ref.tag);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (stage_begin(&st, s, r.ref.full, &o->uo, err) < 0)
-		return -1;
-	top = fetch_manifest(&r, &st, what, dg, mt, sizeof(mt));
-	if (!top && !o->tls_verify && r.transport_failed) {
-		/* docker's insecure registry: plain HTTP when TLS does not answer */
-		r.scheme = "http";
-		r.transport_failed = false;
-		top = fetch_manifest(&r, &st, what, dg, mt, sizeof(mt));
+	snprintf(name, IMG_REF_MAX + 512, "%s", ref.full);
+	snprintf(what, sizeof(what), "%s", ref.digest[0] ? ref.digest : ref.tag);
+	if (reg_init(&r, ref.domain, ref.path, "pull", &o->reg, err) < 0) {
+		reg_end(&r);
+		return perr_prefix(err, "pull %s", ref.full);
 	}
+	clean_dead_stages(s);
+	if (stage_begin(&st, s, ref.full, &o->uo, err) < 0) {
+		reg_end(&r);
+		return -1;
+	}
+	owner = stage_own(&st, err);
+	if (owner < 0)
+		goto out;
+	top = fetch_manifest(&r, &st, what, dg, mt, sizeof(mt));
 	if (!top)
 		goto out;
 	if (is_index_type(mt)) {
-		json_t *d, *pick = NULL;
-		json_array_foreach(json_object_get(top, "manifests"), i, d) {
-			json_t *pl = json_object_get(d, "platform");
-			if (json_str(pl, "os") && !strcmp(json_str(pl, "os"), "linux") && json_str(pl, "architecture") &&
-			    !strcmp(json_str(pl, "architecture"), "amd64")) {
-				pick = d;
-				break;
-			}
-		}
+		const char *pick = pick_platform(top);
 		if (!pick) {
 			perr_set(err, 0, "no linux/amd64 image in the index");
 			goto out;
 		}
-		man = fetch_manifest(&r, &st, json_str(pick, "digest") ? json_str(pick, "digest") : "", dg, mt,
-				     sizeof(mt));
+		if (!img_digest_valid(pick)) {
+			perr_set(err, 0, "index: the linux/amd64 entry's digest \"%.80s\" is not sha256", pick);
+			goto out;
+		}
+		man = fetch_manifest(&r, &st, pick, dg, mt, sizeof(mt));
 		if (!man)
 			goto out;
 	} else {
@@ -380,11 +463,9 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 		perr_set(err, 0, "manifest: unsupported media type \"%s\"", mt);
 		goto out;
 	}
-	if (fetch_blob(&r, &st, json_object_get(man, "config")) < 0)
+	dls = blob_list(&r, man, o->reg.progress, &n);
+	if (!dls || download(&r, s, &st, dls, n) < 0)
 		goto out;
-	json_array_foreach(json_object_get(man, "layers"), i, l)
-		if (fetch_blob(&r, &st, l) < 0)
-			goto out;
 	{
 		char path[PATH_MAX];
 		struct stat sb;
@@ -393,13 +474,13 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 		desc = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", dg, "size", (json_int_t)sb.st_size);
 	}
 	/* Pulled by digest only, it is named NAME@DIGEST in index.json. */
-	if (stage_manifest(&st, desc, r.ref.full, 0, err) < 0 || stage_commit(&st, NULL, err) < 0)
+	if (stage_manifest(&st, desc, ref.full, 0, err) < 0 || stage_commit(&st, NULL, err) < 0)
 		goto out;
 	ret = 0;
 out:
 	if (ret < 0)
-		perr_prefix(err, "pull %s", r.ref.full);
+		perr_prefix(err, "pull %s", ref.full);
 	stage_end(&st);
-	free(r.token);
+	reg_end(&r);
 	return ret;
 }
