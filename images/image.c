@@ -683,6 +683,9 @@ int images_prepare_rootfs(const char *ref, const char *store, char ***lowerdirs,
 	*image_config = NULL;
 	if (img_store_open(&s, store, 0, err) < 0)
 		return perr_prefix(err, "image \"%s\"", ref);
+	/* a layout another tool wrote (skopeo copy) has no layer cache yet */
+	if (mkdir(s.layers, 0700) < 0 && errno != EEXIST)
+		return perr_set(err, errno, "layer cache \"%s\"", s.layers);
 	index = img_index_load(&s, err);
 	if (!index)
 		return -1;

@@ -292,6 +292,24 @@ START_TEST(test_load_oci_archive)
 	ck_assert_msg(system(cmd) == 0, "skopeo cannot read the store");
 	snprintf(cmd, sizeof(cmd), "skopeo copy -q oci:%s:docker.io/library/bbtest:v1 oci:%s/copy:x", store_dir, tmp);
 	ck_assert_msg(system(cmd) == 0, "skopeo cannot copy from the store");
+	/* and writes into it: a tag skopeo added to a fresh layout is an image
+	 * persona runs, its layers unpacked on first use */
+	char other[4200], **dirs = NULL;
+	size_t n = 0;
+	json_t *cfg = NULL;
+	struct perr err = { 0 };
+	snprintf(other, sizeof(other), "%s/byskopeo/store", tmp);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/byskopeo && skopeo copy -q oci-archive:%s/bb.oci.tar "
+		 "oci:%s:docker.io/library/fromskopeo:v2", tmp, fixtures, other);
+	ck_assert_msg(system(cmd) == 0, "skopeo cannot write a store");
+	ck_assert_msg(images_prepare_rootfs("fromskopeo:v2", other, &dirs, &n, &cfg, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(n, 2);
+	snprintf(cmd, sizeof(cmd), "%s/etc/hello", dirs[0]);
+	ck_assert_int_eq(access(cmd, F_OK), 0);
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+	json_decref(cfg);
 }
 END_TEST
 
