@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,25 +50,56 @@ static bool layer_media_ok(const char *mt)
 int stage_begin(struct stage *st, const struct img_store *s, const char *file,
 		       const struct img_unpack_opts *uo, struct perr *err)
 {
+	char fresh[PATH_MAX];
+
 	memset(st, 0, sizeof(*st));
 	st->s = s;
 	st->uo = uo;
 	st->file = file;
-	snprintf(st->dir, sizeof(st->dir), "%s/.stage-XXXXXX", s->dir);
 	st->lockfd = -1;
-	if (!mkdtemp(st->dir)) {
-		st->dir[0] = '\0';
+	/* Made as .stnew-XXXXXX, flock()ed, then renamed .stage-XXXXXX: a
+	 * .stage- directory whose flock can be taken belongs to a dead
+	 * command (stage_sweep, image prune), never to one still starting. */
+	stage_sweep(s);
+	snprintf(fresh, sizeof(fresh), "%s/.stnew-XXXXXX", s->dir);
+	if (!mkdtemp(fresh))
 		return perr_set(err, errno, "store \"%s\": staging directory", s->dir);
+	st->lockfd = open(fresh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(st->dir, sizeof(st->dir), "%s/.stage-%s", s->dir, strrchr(fresh, '-') + 1);
+	if (st->lockfd < 0 || flock(st->lockfd, LOCK_EX) < 0 || rename(fresh, st->dir) < 0) {
+		int e = errno;
+		if (st->lockfd >= 0)
+			close(st->lockfd);
+		st->lockfd = -1;
+		rmdir(fresh);
+		st->dir[0] = '\0';
+		return perr_set(err, e, "store \"%s\": staging directory", s->dir);
 	}
-	/* Held until stage_end: `image prune` removes only stages no live
-	 * command holds (left by a killed one). */
-	st->lockfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (st->lockfd >= 0)
-		flock(st->lockfd, LOCK_EX | LOCK_NB);
 	st->paths = json_object();
 	st->keep = json_object();
 	st->tags = json_object();
 	return 0;
+}
+
+void stage_sweep(const struct img_store *s)
+{
+	DIR *d = opendir(s->dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int fd;
+		if (strncmp(e->d_name, ".stage-", 7))
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			img_remove_tree_at(dirfd(d), e->d_name);
+		close(fd);
+	}
+	closedir(d);
 }
 
 void stage_end(struct stage *st)

@@ -323,7 +323,9 @@ static void prune_leftovers(const struct img_store *s, json_t *held, int age, st
 			int fd;
 			bool free_;
 
-			if (strncmp(de->d_name, ".stage-", 7) || !old_enough(dirfd(d), de->d_name, age))
+			/* .stnew-: a stage made by a command killed before it locked it */
+			if ((strncmp(de->d_name, ".stage-", 7) && strncmp(de->d_name, ".stnew-", 7)) ||
+			    !old_enough(dirfd(d), de->d_name, age))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
 			fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -311,57 +311,6 @@ static json_t *fetch_manifest(struct reg *r, struct stage *st, const char *ref, 
 	return j;
 }
 
-/* ---- staging directories of pulls: owned while flock()ed ---- */
-
-#define STAGE_LOCK "pull.lock"
-
-/* Mark the stage as this process's: STAGE/pull.lock, flock()ed for as long
- * as the process lives.  Made under a temporary name and renamed, so a
- * cleaner never finds the lock file before it is locked.  The fd is kept
- * (close-on-exec) and dies with the process. */
-static int stage_own(struct stage *st, struct perr *err)
-{
-	char tmp[PATH_MAX], lock[PATH_MAX];
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s/" STAGE_LOCK ".new", st->dir);
-	snprintf(lock, sizeof(lock), "%s/" STAGE_LOCK, st->dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0 || rename(tmp, lock) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return perr_set(err, e, "staging directory %s", st->dir);
-	}
-	return fd;
-}
-
-/* Remove STORE/.stage-* directories of pulls whose process is gone (their
- * pull.lock can be locked).  Stages without a pull.lock belong to other
- * writers (persona load) and are left alone. */
-static void clean_dead_stages(const struct img_store *s)
-{
-	DIR *d = opendir(s->dir);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char lock[PATH_MAX];
-		int fd;
-		if (strncmp(e->d_name, ".stage-", 7))
-			continue;
-		snprintf(lock, sizeof(lock), "%s/%s/" STAGE_LOCK, s->dir, e->d_name);
-		fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			img_remove_tree_at(dirfd(d), e->d_name);
-		close(fd);
-	}
-	closedir(d);
-}
-
 /* The linux/amd64 entry of an index. */
 static const char *pick_platform(json_t *index)
 {
@@ -419,7 +368,6 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 	struct stage st;
 	_cleanup_json_ json_t *top = NULL, *man = NULL, *desc = NULL;
 	_cleanup_free_ struct dl *dls = NULL;
-	_cleanup_close_ int owner = -1;
 	char dg[72], mt[256], what[IMG_REF_MAX + 8];
 	size_t n = 0;
 	int ret = -1;
@@ -432,14 +380,10 @@ int img_pull(const struct img_store *s, const char *refstr, const struct img_pul
 		reg_end(&r);
 		return perr_prefix(err, "pull %s", ref.full);
 	}
-	clean_dead_stages(s);
 	if (stage_begin(&st, s, ref.full, &o->uo, err) < 0) {
 		reg_end(&r);
 		return -1;
 	}
-	owner = stage_own(&st, err);
-	if (owner < 0)
-		goto out;
 	top = fetch_manifest(&r, &st, what, dg, mt, sizeof(mt));
 	if (!top)
 		goto out;

@@ -26,6 +26,10 @@ struct stage {
 int stage_begin(struct stage *st, const struct img_store *s, const char *file, const struct img_unpack_opts *uo,
 		struct perr *err);
 void stage_end(struct stage *st);
+/* Remove the staging directories of dead commands: STORE/.stage-*
+ * directories whose flock (held by their command from stage_begin to
+ * stage_end) can be taken. */
+void stage_sweep(const struct img_store *s);
 /* STAGE/<hex> of `digest`. */
 void stage_blob_path(const struct stage *st, const char *digest, char *out, size_t len);
 /* Stage a string as a blob (kept). */
