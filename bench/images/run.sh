@@ -7,9 +7,9 @@
 # The image (a debootstrap'd bookworm root, then the host's Go 1.19 tree) is built once
 # into /var/cache/persona-tests/bench-image (PERSONA_BENCH_CACHE moves it).  Every timed run
 # starts from the same state: a new output directory, `sync`, page cache dropped, input read.
+# The outputs of all runs stay until the end: about 3 GB per round, on the disk of /tmp.
 #
-# Environment: BENCH_RUNS (timed runs per line, default 5), BENCH_SETTLE (seconds to wait
-# between lines, default 61; see "measuring" below).  Needs root, skopeo, umoci,
+# Environment: BENCH_RUNS (timed runs per line, default 5; they go in rounds, see "measuring").  Needs root, skopeo, umoci,
 # docker-registry, jq, a C compiler with libarchive-dev and libssl-dev; hyperfine when installed
 # (else a shell loop).  Figures go to stdout only; progress and errors to stderr.
 # See bench/images/README.md.
@@ -142,99 +142,109 @@ cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$top" -o "$tmp/unpack_layers" "$here/src/unpa
 
 # ---- measuring ----
 
-# Every timed run writes to $out, new.  Before it (hyperfine's --prepare, untimed): the previous
-# run's $out moved aside (a rename: deleting 20,000 files just before would slow the next
-# inode allocations; ext4 skips the inodes freed in the last minute), dirty pages written back,
-# the page cache dropped, and then the line's input read into it: each line starts with its input
-# cached and nothing else, so the disk's read speed is out of the figures, the same for all.
-# After a line the runs' outputs are deleted, and the next line waits BENCH_SETTLE seconds
-# (default 61) for those deletions to age past ext4's minute.
-out=$tmp/out
-mkdir "$tmp/old"
-settle=${BENCH_SETTLE:-61}
-case $settle in '' | *[!0-9]*) die "BENCH_SETTLE must be a number, not '$settle'" ;; esac
-prep() { # INPUT-FILES...
-	printf '%s' "if [ -e $out ]; then mv $out $tmp/old/\$(date +%s%N); fi && sync &&"
-	printf '%s' " echo 3 >/proc/sys/vm/drop_caches && cat $* >/dev/null"
-}
-settled=1
-clear_outputs() {
-	rm -rf "$out" "$tmp/old"
-	mkdir "$tmp/old"
-	sync
-	settled=0
-}
-
-# One line: NAME, its input files, the shell command.  Its median etc. land in $tmp/NAME.csv
-# (hyperfine's columns: command,mean,stddev,median,user,system,min,max, in seconds).
-measure() { # NAME INPUTS COMMAND
-	if [ $settled = 0 ] && [ "$settle" -gt 0 ]; then
-		say "waiting ${settle}s for the last deletions to age"
-		sleep "$settle"
-	fi
-	settled=1
-	say "$1: $runs runs: $3"
-	if command -v hyperfine >/dev/null 2>&1; then
-		if hyperfine --style none --runs "$runs" --prepare "$(prep "$2")" --command-name "$1" \
-			--export-csv "$tmp/$1.csv" "$3" >"$tmp/$1.log" 2>&1; then
-			clear_outputs
-			return 0
-		fi
-	else
-		# The same with date: each run timed from start to exit; median of the sorted times.
-		: >"$tmp/$1.times"
-		k=0
-		while [ $k -lt "$runs" ]; do
-			sh -c "$(prep "$2")"
-			t0=$(date +%s.%N)
-			sh -c "$3" >"$tmp/$1.log" 2>&1 || break
-			t1=$(date +%s.%N)
-			echo "$t0 $t1" | awk '{ printf "%.6f\n", $2 - $1 }' >>"$tmp/$1.times"
-			k=$((k + 1))
-		done
-		if [ $k = "$runs" ]; then
-			sort -n "$tmp/$1.times" | awk -v name="$1" '
-				{ t[NR] = $1; s += $1; ss += $1 * $1 }
-				END {
-					m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-					sd = NR > 1 ? sqrt((ss - s * s / NR) / (NR - 1)) : 0
-					print "command,mean,stddev,median,user,system,min,max"
-					printf "%s,%f,%f,%f,0,0,%f,%f\n", name, s / NR, sd, m, t[1], t[NR]
-				}' >"$tmp/$1.csv"
-			clear_outputs
-			return 0
-		fi
-	fi
-	rc=0
-	sh -c "$(prep "$2")"
-	sh -c "$3" >"$tmp/$1.out" 2>&1 || rc=$?
-	sed 's/^/  /' "$tmp/$1.log" "$tmp/$1.out" >&2
-	printf 'failed (exit %s) %s\n' "$rc" "$(head -n 1 "$tmp/$1.out")" >"$tmp/$1.status"
-	rm -f "$tmp/$1.csv"
-	clear_outputs
-}
-
+# The runs go in rounds: each round runs every line once, so a drift of the machine (the disk's
+# background work, a neighbour's load) spreads over all lines instead of landing on one.  Every
+# run writes to a new directory, and nothing is deleted until all rounds are done: on this kind
+# of disk (ext4 mounted with discard) deleting 20,000 files is slow, its discards go on in the
+# background, and ext4 then scans past the inodes freed in the last minute when it allocates;
+# any of that would tax whichever line came next.  Before each run (untimed): `sync`, the page
+# cache dropped, then the line's input read into it; each run starts with its input cached and
+# nothing else, so the disk's read speed is out of the figures, the same for all.
 blobs=
 for l in $layers; do blobs="$blobs $(blob "$l")"; done
 regblobs=$(find "$tmp/registry/data" -type f -name data | tr '\n' ' ')
 ociblobs=$(find "$oci" -type f | tr '\n' ' ')
-# The layers as files for tar: "tar -xzf BLOB -C DIR/N" per layer, as persona lays them out.
-tarcmd="mkdir $out"
-i=1
-for l in $layers; do
-	tarcmd="$tarcmd && mkdir $out/$i && tar --numeric-owner -xzf $(blob "$l") -C $out/$i"
-	i=$((i + 1))
-done
+mkdir "$tmp/runs"
 
-# persona keeps its layer cache next to the store (STORE/../layers): both below $out.
-measure persona-pull "$regblobs" "$persona pull -q --tls-verify=false --store $out/store $ref >/dev/null"
-measure skopeo-copy "$regblobs" "skopeo copy -q --src-tls-verify=false docker://$ref oci:$out:bench"
-measure persona-unpack "$blobs" "mkdir $out && $tmp/unpack_layers $out $*"
-measure persona-unpack-2pass "$blobs" "mkdir $out && $tmp/unpack_layers --two-pass $out $*"
-measure persona-load "$cache/bench.oci.tar" \
-	"$persona load --store $out/store -i $cache/bench.oci.tar bench >/dev/null"
-measure umoci-unpack "$ociblobs" "umoci unpack --rootless --image $oci:bench $out"
-measure tar-xzf "$blobs" "$tarcmd"
+lines="persona-pull skopeo-copy persona-unpack persona-unpack-2pass persona-load umoci-unpack tar-xzf"
+line() { # NAME OUT -> $inputs and $cmd of that line, writing to OUT
+	case $1 in
+	persona-pull)
+		# persona keeps its layer cache next to the store (STORE/../layers): both below OUT.
+		inputs=$regblobs
+		cmd="$persona pull -q --tls-verify=false --store $2/store $ref >/dev/null" ;;
+	skopeo-copy)
+		inputs=$regblobs
+		cmd="skopeo copy -q --src-tls-verify=false docker://$ref oci:$2:bench" ;;
+	persona-unpack)
+		inputs=$blobs
+		cmd="mkdir $2 && $tmp/unpack_layers $2 $layerargs" ;;
+	persona-unpack-2pass)
+		inputs=$blobs
+		cmd="mkdir $2 && $tmp/unpack_layers --two-pass $2 $layerargs" ;;
+	persona-load)
+		inputs=$cache/bench.oci.tar
+		cmd="$persona load --store $2/store -i $cache/bench.oci.tar bench >/dev/null" ;;
+	umoci-unpack)
+		inputs=$ociblobs
+		cmd="umoci unpack --rootless --image $oci:bench $2" ;;
+	tar-xzf)
+		# "tar -xzf BLOB -C OUT/N" per layer, as persona lays them out.
+		inputs=$blobs
+		cmd="mkdir $2"
+		i=1
+		for l in $layers; do
+			cmd="$cmd && mkdir $2/$i && tar --numeric-owner -xzf $(blob "$l") -C $2/$i"
+			i=$((i + 1))
+		done ;;
+	esac
+}
+layerargs=$*
+
+# One run of one line: its time in seconds appended to $tmp/NAME.times; a failure goes to
+# $tmp/NAME.status with the command's output on stderr, and the line is not run again.
+measure() { # NAME ROUND
+	line "$1" "$tmp/runs/$1.$2"
+	prep="sync && echo 3 >/proc/sys/vm/drop_caches && cat $inputs >/dev/null"
+	[ "$2" = 1 ] && say "$1: $cmd"
+	if [ -n "$hyperfine" ]; then
+		if hyperfine --style none --runs 1 --prepare "$prep" --export-csv "$tmp/one.csv" "$cmd" \
+			>"$tmp/one.log" 2>&1; then
+			awk -F, 'NR == 2 { print $2 }' "$tmp/one.csv" >>"$tmp/$1.times"
+			return 0
+		fi
+	else
+		sh -c "$prep"
+		t0=$(date +%s.%N)
+		if sh -c "$cmd" >"$tmp/one.log" 2>&1; then
+			t1=$(date +%s.%N)
+			echo "$t0 $t1" | awk '{ printf "%.6f\n", $2 - $1 }' >>"$tmp/$1.times"
+			return 0
+		fi
+	fi
+	rc=0
+	line "$1" "$tmp/runs/$1.$2-again"
+	sh -c "$cmd" >"$tmp/one.out" 2>&1 || rc=$?
+	sed 's/^/  /' "$tmp/one.log" "$tmp/one.out" >&2
+	printf 'failed (exit %s) %s\n' "$rc" "$(head -n 1 "$tmp/one.out")" >"$tmp/$1.status"
+}
+
+hyperfine=
+command -v hyperfine >/dev/null 2>&1 && hyperfine=yes
+r=1
+while [ $r -le "$runs" ]; do
+	say "round $r of $runs"
+	for name in $lines; do
+		[ -f "$tmp/$name.status" ] || measure "$name" $r
+	done
+	r=$((r + 1))
+done
+say "removing the runs' output"
+rm -rf "$tmp/runs"
+
+# median, mean, sd, min, max of each line's times, as hyperfine's CSV columns
+# (command,mean,stddev,median,user,system,min,max; user and system not kept).
+for name in $lines; do
+	[ -f "$tmp/$name.status" ] && continue
+	sort -n "$tmp/$name.times" | awk -v name="$name" '
+		{ t[NR] = $1; s += $1; ss += $1 * $1 }
+		END {
+			m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+			sd = NR > 1 ? sqrt((ss - s * s / NR) / (NR - 1)) : 0
+			print "command,mean,stddev,median,user,system,min,max"
+			printf "%s,%f,%f,%f,0,0,%f,%f\n", name, s / NR, sd, m, t[1], t[NR]
+		}' >"$tmp/$name.csv"
+done
 
 # The size of what is unpacked: bytes of the tar streams, and their entries.
 for l in $layers; do
@@ -267,7 +277,7 @@ sum() { # NAME NAME -> seconds
 
 echo
 echo "persona bench: images; $nlayers gzip layers, $((zbytes / 1000000)) MB compressed," \
-	"$((rawbytes / 1000000)) MB of tar, $files entries; median of $runs runs (s)"
+	"$((rawbytes / 1000000)) MB of tar, $files entries; median of $runs rounds (s)"
 echo "host: $(uname -r), $(nproc) CPUs, $(df -T "$tmp" | awk 'NR == 2 { print $2 }') on $(df "$tmp" | awk 'NR == 2 { print $1 }')"
 echo
 echo "| operation | persona | peer | ratio |"
@@ -290,5 +300,6 @@ echo "persona unpack: each layer checked against its diff ID and unpacked into i
 echo "one pass is img_unpack_layer_verified, two passes img_layer_diff_id then img_unpack_layer."
 echo "tar -xzf: tar --numeric-owner -xzf per layer into its own directory (no digest check)."
 echo "umoci unpack --rootless: all layers into one bundle rootfs, with its mtree manifest."
-echo "Every run: inputs in the page cache, nothing else; no deletion in the minute before."
+echo "Every run: inputs in the page cache, nothing else; runs interleaved in rounds; no deletion"
+echo "until all rounds are done."
 exit 0
