@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,21 @@
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
 
+/* The parent directories of the last entry, open: tar streams list a
+ * directory's entries together, so most entries need no lookup at all.
+ * fd[0] is the layer root, fd[i] the directory named by the first i
+ * components of `path` (end[i] bytes of it); each was opened from the one
+ * before with open_comp, as open_dir does.  The cache holds exactly the
+ * current entry's parent chain, and an entry only ever unlinks its own
+ * name, a child of the deepest one: what the cached names refer to cannot
+ * change under it. */
+struct dcache {
+	int depth;
+	int fd[MAX_COMPONENTS + 1];
+	size_t end[MAX_COMPONENTS + 1];
+	char path[MAX_PATH_BYTES + 1];
+};
+
 struct ctx {
 	struct archive *a;
 	int root;
@@ -34,6 +50,7 @@ struct ctx {
 	const char *what;
 	bool is_root;
 	struct perr *err;
+	struct dcache dirs;
 };
 
 static uint64_t cap_of(const struct img_unpack_opts *o)
@@ -41,7 +58,9 @@ static uint64_t cap_of(const struct img_unpack_opts *o)
 	return o && o->max_bytes ? o->max_bytes : IMG_UNPACK_MAX_BYTES_DEFAULT;
 }
 
-static struct archive *open_layer(const char *path, bool raw, struct perr *err)
+/* Open the blob at `path` decompressed, as libarchive's raw format; the
+ * caller closes *fd after archive_read_free (libarchive leaves it open). */
+static struct archive *open_stream(const char *path, int *fd, struct perr *err)
 {
 	struct archive *a = archive_read_new();
 
@@ -50,13 +69,19 @@ static struct archive *open_layer(const char *path, bool raw, struct perr *err)
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_zstd(a);
 	archive_read_support_filter_none(a);
-	if (raw)
-		archive_read_support_format_raw(a);
-	else
-		archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+	archive_read_support_format_raw(a);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		archive_read_free(a);
+		return perr_set(err, errno, "cannot open"), NULL;
+	}
+	/* Read once, front to back: a larger read-ahead, and no use keeping it cached. */
+	posix_fadvise(*fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (archive_read_open_fd(a, *fd, 1 << 17) != ARCHIVE_OK) {
 		perr_set(err, 0, "%s", archive_error_string(a) ? archive_error_string(a) : "cannot open");
 		archive_read_free(a);
+		close(*fd);
+		*fd = -1;
 		return NULL;
 	}
 	return a;
@@ -64,7 +89,8 @@ static struct archive *open_layer(const char *path, bool raw, struct perr *err)
 
 int img_layer_diff_id(const char *path, const struct img_unpack_opts *o, char diff_id[72], struct perr *err)
 {
-	struct archive *a = open_layer(path, true, err);
+	_cleanup_close_ int fd = -1;
+	struct archive *a = open_stream(path, &fd, err);
 	struct archive_entry *e;
 	unsigned char bin[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
@@ -198,15 +224,40 @@ static int open_beneath(int dirfd, const char *name, int flags)
 	return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
 }
 
+/* Open the directory `comp` (one component) below `fd`, never through a
+ * symlink; with `create`, make it when missing (0755, as tar does).
+ * O_PATH fd or -1 + err naming `entry`. */
+static int open_comp(struct ctx *c, int fd, const char *comp, bool create, const char *entry)
+{
+	struct stat sb;
+	int next = open_beneath(fd, comp, O_PATH | O_DIRECTORY), er;
+
+	if (next < 0 && errno == ENOENT && create) {
+		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+			return perr_set(c->err, errno, "entry \"%s\": mkdir \"%s\"", entry, comp);
+		next = open_beneath(fd, comp, O_PATH | O_DIRECTORY);
+	}
+	if (next >= 0)
+		return next;
+	er = errno;
+	if (er == ENOTDIR && fstatat(fd, comp, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode))
+		er = ELOOP;
+	if (er == ELOOP || er == EXDEV)
+		return perr_set(c->err, 0, "entry \"%s\": \"%s\" is a symlink; refusing to write through it", entry,
+				comp);
+	if (er == ENOTDIR)
+		return perr_set(c->err, 0, "entry \"%s\": \"%s\" is not a directory", entry, comp);
+	return perr_set(c->err, er, "entry \"%s\": \"%s\"", entry, comp);
+}
+
 /* Open the directory `rel` (components separated by '/') below the root,
- * one component at a time, never through a symlink; with `create`, make
- * missing directories (0755, as tar does).  O_PATH fd or -1 + err. */
+ * one component at a time (open_comp).  O_PATH fd (the caller's) or
+ * -1 + err. */
 static int open_dir(struct ctx *c, const char *rel, bool create, const char *entry)
 {
 	int fd = open_beneath(c->root, ".", O_PATH | O_DIRECTORY);
 	char comp[NAME_MAX + 1];
 	const char *p = rel;
-	struct stat sb;
 
 	if (fd < 0)
 		return perr_set(c->err, errno, "layer root");
@@ -217,34 +268,58 @@ static int open_dir(struct ctx *c, const char *rel, bool create, const char *ent
 
 		memcpy(comp, p, len);
 		comp[len] = '\0';
-		next = open_beneath(fd, comp, O_PATH | O_DIRECTORY);
-		if (next < 0 && errno == ENOENT && create) {
-			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-				int er = errno;
-				close(fd);
-				return perr_set(c->err, er, "entry \"%s\": mkdir \"%s\"", entry, comp);
-			}
-			next = open_beneath(fd, comp, O_PATH | O_DIRECTORY);
-		}
-		if (next < 0) {
-			int er = errno;
-			if (er == ENOTDIR && fstatat(fd, comp, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode))
-				er = ELOOP;
-			close(fd);
-			if (er == ELOOP || er == EXDEV)
-				return perr_set(c->err, 0, "entry \"%s\": \"%s\" is a symlink; refusing to write "
-						"through it", entry, comp);
-			if (er == ENOTDIR)
-				return perr_set(c->err, 0, "entry \"%s\": \"%s\" is not a directory", entry, comp);
-			return perr_set(c->err, er, "entry \"%s\": \"%s\"", entry, comp);
-		}
+		next = open_comp(c, fd, comp, create, entry);
 		close(fd);
+		if (next < 0)
+			return -1;
 		fd = next;
 		p += len;
 		if (*p == '/')
 			p++;
 	}
 	return fd;
+}
+
+static void dcache_drop(struct dcache *d, int depth)
+{
+	while (d->depth > depth)
+		close(d->fd[d->depth--]);
+}
+
+/* open_dir with create, through the cache: the fd stays the cache's (valid
+ * until the next call or dcache_drop). */
+static int open_parent(struct ctx *c, const char *rel, const char *entry)
+{
+	struct dcache *d = &c->dirs;
+	size_t n = strlen(rel), at;
+	int k = 0;
+	char comp[NAME_MAX + 1];
+
+	/* The deepest cached directory that is a prefix of `rel`, whole components. */
+	while (k < d->depth && d->end[k + 1] <= n && !memcmp(d->path, rel, d->end[k + 1]) &&
+	       (rel[d->end[k + 1]] == '/' || rel[d->end[k + 1]] == '\0'))
+		k++;
+	dcache_drop(d, k);
+	at = d->end[k];
+	memcpy(d->path, rel, n + 1);
+	while (at < n) {
+		size_t start = at ? at + 1 : 0;
+		const char *e = strchr(rel + start, '/');
+		size_t len = e ? (size_t)(e - rel - start) : n - start;
+		int next;
+
+		memcpy(comp, rel + start, len);
+		comp[len] = '\0';
+		next = open_comp(c, d->fd[d->depth], comp, true, entry);
+		if (next < 0) {
+			dcache_drop(d, 0);
+			return -1;
+		}
+		at = start + len;
+		d->fd[++d->depth] = next;
+		d->end[d->depth] = at;
+	}
+	return d->fd[d->depth];
 }
 
 /* Split "a/b/c" into parent "a/b" (in place) and base "c". */
@@ -315,31 +390,35 @@ static int write_data(struct ctx *c, int fd, const char *path, int64_t size)
 {
 	const void *buf;
 	size_t len;
-	la_int64_t off;
+	la_int64_t off, end = 0;
 	int r;
 
+	/* Blocks come at their offsets in the file: a sparse entry skips its holes. */
 	while ((r = archive_read_data_block(c->a, &buf, &len, &off)) == ARCHIVE_OK) {
 		const char *p = buf;
 		c->written += len;
 		if (c->written > c->max)
 			return perr_set(c->err, 0, "entry \"%s\": layer expands to more than %llu bytes (the cap "
 					"on one layer)", path, (unsigned long long)c->max);
-		if (len && lseek(fd, off, SEEK_SET) < 0)
-			return perr_set(c->err, errno, "entry \"%s\": seek", path);
+		if (off < 0)
+			return perr_set(c->err, 0, "entry \"%s\": negative offset", path);
 		while (len) {
-			ssize_t k = write(fd, p, len);
+			ssize_t k = pwrite(fd, p, len, off);
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0)
 				return perr_set(c->err, k < 0 ? errno : EIO, "entry \"%s\": write", path);
 			p += k;
+			off += k;
 			len -= (size_t)k;
 		}
+		if (off > end)
+			end = off;
 	}
 	if (r != ARCHIVE_EOF)
 		return perr_set(c->err, 0, "entry \"%s\": %s", path, archive_error_string(c->a));
 	/* Holes at the end of a sparse file. */
-	if (ftruncate(fd, size) < 0)
+	if (end != size && ftruncate(fd, size) < 0)
 		return perr_set(c->err, errno, "entry \"%s\": truncate", path);
 	return 0;
 }
@@ -450,7 +529,7 @@ static int apply_entry(struct ctx *c, struct archive_entry *e)
 {
 	const char *raw = archive_entry_pathname(e), *base;
 	_cleanup_free_ char *rel = NULL;
-	_cleanup_close_ int pfd = -1;
+	int pfd;   /* the cache's */
 	struct stat sb;
 	bool is_dir = archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e);
 
@@ -467,7 +546,7 @@ static int apply_entry(struct ctx *c, struct archive_entry *e)
 		return 0;   /* the layer root itself: ours, left as made */
 	}
 	base = split_base(rel);
-	pfd = open_dir(c, rel, true, raw);
+	pfd = open_parent(c, rel, raw);
 	if (pfd < 0)
 		return -1;
 	if (!strncmp(base, WH_PREFIX, strlen(WH_PREFIX)))
@@ -486,27 +565,237 @@ static int apply_entry(struct ctx *c, struct archive_entry *e)
 	return make_node(c, e, pfd, base, raw);
 }
 
-static int unpack_into(struct ctx *c)
+/* ---- the layer stream ----
+ *
+ * A second thread reads the blob, decompresses it (libarchive's raw format
+ * over the gzip or zstd filter) and hashes it for the diff ID, handing
+ * buffers to the tar reader of the unpacking thread.  So the layer is
+ * decompressed once, not once for img_layer_diff_id and again for the
+ * unpack, and decompression overlaps file creation, the larger cost (tar
+ * -xzf gets the same from its gzip child).  The tar reader reads exactly
+ * the bytes that are hashed. */
+
+#define FEED_SLOTS 4
+#define FEED_SLOT_BYTES (1 << 20)
+
+struct feed {
+	struct archive *raw;          /* the thread's until it ends */
+	int fd;                       /* raw's */
+	EVP_MD_CTX *md;
+	uint64_t cap, total;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t more, room;
+	char *buf[FEED_SLOTS];
+	size_t len[FEED_SLOTS];
+	unsigned head, tail;          /* slots filled by the thread, released by the reader */
+	bool held;                    /* the reader holds slot tail % FEED_SLOTS */
+	bool done, stop;
+	bool failed;                  /* the reader was told the stream failed */
+	char error[512];              /* with done: why the stream ended early */
+};
+
+static void *feed_main(void *arg)
+{
+	struct feed *f = arg;
+	char error[sizeof(f->error)] = "";
+	bool end = false;
+
+	while (!end && !error[0]) {
+		unsigned slot;
+		size_t len = 0;
+		la_ssize_t k = 0;
+
+		pthread_mutex_lock(&f->lock);
+		while (f->head - f->tail == FEED_SLOTS && !f->stop)
+			pthread_cond_wait(&f->room, &f->lock);
+		slot = f->head % FEED_SLOTS;
+		end = f->stop;
+		pthread_mutex_unlock(&f->lock);
+		if (end)
+			break;
+		while (len < FEED_SLOT_BYTES && (k = archive_read_data(f->raw, f->buf[slot] + len,
+									FEED_SLOT_BYTES - len)) > 0)
+			len += (size_t)k;
+		if (k < 0)
+			snprintf(error, sizeof(error), "corrupt or truncated: %s",
+				 archive_error_string(f->raw) ? archive_error_string(f->raw) : "read error");
+		end = k == 0;
+		f->total += len;
+		if (f->total > f->cap)
+			snprintf(error, sizeof(error), "layer expands to more than %llu bytes (the cap on one layer)",
+				 (unsigned long long)f->cap);
+		else if (f->md)
+			EVP_DigestUpdate(f->md, f->buf[slot], len);
+		pthread_mutex_lock(&f->lock);
+		if (!error[0] && len) {
+			f->len[slot] = len;
+			f->head++;
+		}
+		pthread_cond_signal(&f->more);
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_lock(&f->lock);
+	memcpy(f->error, error, sizeof(error));
+	f->done = true;
+	pthread_cond_signal(&f->more);
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* The next buffer of the stream, releasing the one before: its length,
+ * 0 at the end, -1 when the stream failed (f->error says why). */
+static la_ssize_t feed_next(struct feed *f, const void **out)
+{
+	la_ssize_t n = 0;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->held) {
+		f->tail++;
+		f->held = false;
+		pthread_cond_signal(&f->room);
+	}
+	while (f->tail == f->head && !f->done)
+		pthread_cond_wait(&f->more, &f->lock);
+	if (f->tail != f->head) {
+		*out = f->buf[f->tail % FEED_SLOTS];
+		n = (la_ssize_t)f->len[f->tail % FEED_SLOTS];
+		f->held = true;
+	} else if (f->error[0]) {
+		n = -1;
+		f->failed = true;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+static la_ssize_t feed_read(struct archive *a, void *arg, const void **out)
+{
+	struct feed *f = arg;
+	la_ssize_t n = feed_next(f, out);
+
+	if (n < 0)
+		archive_set_error(a, EIO, "%s", f->error);
+	return n;
+}
+
+static int feed_start(struct feed *f, const char *blob, uint64_t cap, bool hash, struct perr *err)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	f->cap = cap;
+	for (int i = 0; i < FEED_SLOTS; i++) {
+		f->buf[i] = malloc(FEED_SLOT_BYTES);
+		if (!f->buf[i])
+			return perr_set(err, ENOMEM, "stream buffers");
+	}
+	f->raw = open_stream(blob, &f->fd, err);
+	if (!f->raw)
+		return -1;
+	if (archive_read_next_header(f->raw, &(struct archive_entry *){ NULL }) != ARCHIVE_OK)
+		return perr_set(err, 0, "corrupt or truncated: %s",
+				archive_error_string(f->raw) ? archive_error_string(f->raw) : "empty layer");
+	if (hash) {
+		f->md = EVP_MD_CTX_new();
+		if (!f->md || EVP_DigestInit_ex(f->md, EVP_sha256(), NULL) != 1)
+			return perr_set(err, ENOMEM, "SHA-256");
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->more, NULL);
+	pthread_cond_init(&f->room, NULL);
+	errno = pthread_create(&f->thread, NULL, feed_main, f);
+	if (errno) {
+		pthread_cond_destroy(&f->room);
+		pthread_cond_destroy(&f->more);
+		pthread_mutex_destroy(&f->lock);
+		return perr_set(err, errno, "decompression thread");
+	}
+	return 0;
+}
+
+/* Stop the thread (after feed_start succeeded) and free everything. */
+static void feed_end(struct feed *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->stop = true;
+	pthread_cond_signal(&f->room);
+	pthread_mutex_unlock(&f->lock);
+	pthread_join(f->thread, NULL);
+	pthread_cond_destroy(&f->room);
+	pthread_cond_destroy(&f->more);
+	pthread_mutex_destroy(&f->lock);
+}
+
+static void feed_free(struct feed *f)
+{
+	if (f->raw)
+		archive_read_free(f->raw);
+	if (f->fd >= 0)
+		close(f->fd);
+	EVP_MD_CTX_free(f->md);
+	for (int i = 0; i < FEED_SLOTS; i++)
+		free(f->buf[i]);
+}
+
+/* Unpack the tar stream of `f` into c->root, then read the stream to its
+ * end: the diff ID covers what follows the tar's end blocks too. */
+static int unpack_into(struct ctx *c, struct feed *f)
 {
 	struct archive_entry *e;
+	const void *buf;
+	la_ssize_t n;
 	int r;
 
+	c->a = archive_read_new();
+	if (!c->a)
+		return perr_set(c->err, ENOMEM, "libarchive");
+	archive_read_support_format_tar(c->a);
+	if (archive_read_open(c->a, f, NULL, feed_read, NULL) != ARCHIVE_OK)
+		return perr_set(c->err, 0, "corrupt or truncated tar: %s", archive_error_string(c->a));
+	c->dirs.fd[0] = open_beneath(c->root, ".", O_PATH | O_DIRECTORY);
+	if (c->dirs.fd[0] < 0)
+		return perr_set(c->err, errno, "layer root");
 	while ((r = archive_read_next_header(c->a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		if (apply_entry(c, e) < 0)
 			return -1;
 	}
 	if (r != ARCHIVE_EOF)
 		return perr_set(c->err, 0, "corrupt or truncated tar: %s", archive_error_string(c->a));
+	while ((n = feed_next(f, &buf)) > 0)
+		;
+	return n < 0 ? perr_set(c->err, 0, "%s", f->error) : 0;
+}
+
+/* Check the diff ID the stream hashed against `want`. */
+static int check_diff_id(struct feed *f, const char *want, struct perr *err)
+{
+	unsigned char bin[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char got[72] = "sha256:";
+
+	EVP_DigestFinal_ex(f->md, bin, &n);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(got + 7 + 2 * i, 3, "%02x", bin[i]);
+	if (strcmp(got, want))
+		return perr_set(err, 0, "uncompressed digest %s, but the config's diff_id says %s", got, want);
 	return 0;
 }
 
 int img_unpack_layer(const char *blob, const char *dest, const struct img_unpack_opts *o, const char *what,
 		     struct perr *err)
 {
+	return img_unpack_layer_verified(blob, dest, NULL, o, what, err);
+}
+
+int img_unpack_layer_verified(const char *blob, const char *dest, const char *diff_id,
+			      const struct img_unpack_opts *o, const char *what, struct perr *err)
+{
 	char tmp[PATH_MAX], parent[PATH_MAX], *slash;
-	struct ctx c = { .max = cap_of(o), .what = what, .is_root = geteuid() == 0, .err = err, .root = -1 };
+	struct ctx c = { .max = cap_of(o), .what = what, .is_root = geteuid() == 0, .err = err, .root = -1,
+			 .dirs = { .fd = { -1 } } };
+	struct feed f;
 	_cleanup_close_ int pdir = -1;
-	int r;
+	int r = -1;
 
 	if (access(dest, F_OK) == 0)
 		return 0;
@@ -521,12 +810,25 @@ int img_unpack_layer(const char *blob, const char *dest, const struct img_unpack
 	chmod(tmp, 0755);
 	pdir = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	c.root = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	c.a = c.root >= 0 ? open_layer(blob, false, err) : NULL;
-	if (c.root < 0 && err)
+	if (c.root < 0) {
 		perr_set(err, errno, "%s", tmp);
-	r = c.a ? unpack_into(&c) : -1;
+	} else if (feed_start(&f, blob, c.max, diff_id != NULL, err) == 0) {
+		r = unpack_into(&c, &f);
+		feed_end(&f);
+		/* A failed stream (corrupt, or over the cap) is the cause of what the reader hit. */
+		if (r < 0 && f.failed)
+			r = perr_set(err, 0, "%s", f.error);
+		if (r == 0 && diff_id)
+			r = check_diff_id(&f, diff_id, err);
+		feed_free(&f);
+	} else {
+		feed_free(&f);
+	}
 	if (c.a)
 		archive_read_free(c.a);
+	dcache_drop(&c.dirs, 0);
+	if (c.dirs.fd[0] >= 0)
+		close(c.dirs.fd[0]);
 	if (c.root >= 0)
 		close(c.root);
 	if (r == 0 && rename(tmp, dest) < 0) {

@@ -49,6 +49,15 @@ int img_layer_diff_id(const char *path, const struct img_unpack_opts *o, char di
 int img_unpack_layer(const char *blob, const char *dest, const struct img_unpack_opts *o, const char *what,
 		     struct perr *err);
 
+/* img_unpack_layer that also checks `diff_id` (image-spec config.md
+ * rootfs.diff_ids: "sha256:" and the SHA-256 of the uncompressed tar
+ * stream), hashed while the layer is unpacked: one pass over the blob
+ * instead of img_layer_diff_id's and then the unpack's.  A mismatch is an
+ * error, found at the end, and leaves nothing.  NULL: not checked.  As
+ * img_unpack_layer, nothing is checked when `dest` exists already. */
+int img_unpack_layer_verified(const char *blob, const char *dest, const char *diff_id,
+			      const struct img_unpack_opts *o, const char *what, struct perr *err);
+
 /* Remove the tree `name` below `dirfd` (fd-based: no path-length limit,
  * never follows a symlink).  A missing entry is success. */
 int img_remove_tree_at(int dirfd, const char *name);

@@ -504,6 +504,68 @@ START_TEST(test_replace_same_layer)
 }
 END_TEST
 
+/* One pass: the diff ID is the same as img_layer_diff_id's (trailing
+ * bytes after the tar's end blocks included), a match unpacks, a mismatch
+ * leaves nothing, and the cap still holds. */
+START_TEST(test_verified)
+{
+	static char zeros[65536];
+	const struct ent e[] = { { "d/", AE_IFDIR }, { "d/f", 0, "payload" }, { "g", 0, "x", 0, NULL, NULL, 3000 } };
+	const struct ent bomb[] = { { "bomb", 0, zeros, 0, NULL, NULL, 128 } };
+	char *tar = pathf("%s/layer.tar%s", ""), *dest = pathf("%s/layers/L%s", ""), *p, diff[72], cmd[4096];
+	struct img_unpack_opts o = { .max_bytes = 1 << 20 };
+	struct perr err = { 0 };
+	struct stat sb;
+
+	for (int filter = 0; filter <= F_ZSTD; filter++) {
+		write_tar(tar, filter, e, N(e));
+		ck_assert_msg(img_layer_diff_id(tar, NULL, diff, &err) == 0, "%s", err.msg);
+		ck_assert_msg(img_unpack_layer_verified(tar, dest, diff, NULL, "layer test", &err) == 0, "%s", err.msg);
+		p = layer_file("d/f");
+		ck_assert_int_eq(stat(p, &sb), 0);
+		ck_assert_int_eq(sb.st_size, 7);
+		free(p);
+		assert_clean("L");
+		rm_rf(dest);
+		diff[7] = diff[7] == '0' ? '1' : '0';
+		ck_assert(img_unpack_layer_verified(tar, dest, diff, NULL, "layer test", &err) < 0);
+		ck_assert_msg(strstr(err.msg, "diff_id") && strstr(err.msg, "layer test"), "%s", err.msg);
+		assert_clean(NULL);
+	}
+
+	/* Bytes after the end blocks are part of the stream the diff ID covers. */
+	write_tar(tar, 0, e, N(e));
+	snprintf(cmd, sizeof(cmd), "head -c 5000 /dev/urandom >> %s", tar);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(img_layer_diff_id(tar, NULL, diff, &err) == 0, "%s", err.msg);
+	ck_assert_msg(img_unpack_layer_verified(tar, dest, diff, NULL, "layer test", &err) == 0, "%s", err.msg);
+	rm_rf(dest);
+
+	memset(zeros, 'z', sizeof(zeros) - 1);
+	write_tar(tar, F_GZIP, bomb, N(bomb));
+	ck_assert(img_unpack_layer_verified(tar, dest, diff, &o, "layer test", &err) < 0);
+	ck_assert_msg(strstr(err.msg, "more than 1048576 bytes"), "%s", err.msg);
+	assert_clean(NULL);
+	free(tar);
+	free(dest);
+}
+END_TEST
+
+/* Parents reached through the cache of open directories are still checked
+ * component by component: a directory emptied and replaced by a symlink
+ * between two entries of the same parent chain is refused. */
+START_TEST(test_parent_cache)
+{
+	char *out = pathf("%s/outside%s", "");
+	const struct ent e[] = { { "a/b/c/", AE_IFDIR }, { "a/b/c/f", 0, "1" }, { "a/b/x/", AE_IFDIR },
+				 { "a/b/x", AE_IFLNK, out }, { "a/b/x/evil", 0, "evil" } };
+	refused(e, N(e), "is a symlink");
+	const struct ent e2[] = { { "a/b/", AE_IFDIR }, { "a/b/f", 0, "1" }, { "a/b/f/g", 0, "2" } };
+	refused(e2, N(e2), "is not a directory");
+	free(out);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("images_unpack");
@@ -526,6 +588,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_sparse);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_replace_same_layer);
+	tcase_add_test(tc, test_verified);
+	tcase_add_test(tc, test_parent_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
