@@ -257,17 +257,13 @@ void img_chain_next(char chain[72], const char *diff_id)
 static int ensure_layer(const struct img_store *s, const char *blob, const char *diff_id, const char *chain,
 			const struct img_unpack_opts *uo, const char *what, struct perr *err)
 {
-	char dest[PATH_MAX], got[72];
+	char dest[PATH_MAX];
 
 	snprintf(dest, sizeof(dest), "%s/%s", s->layers, chain + 7);
 	if (access(dest, F_OK) == 0)
 		return 0;
-	if (img_layer_diff_id(blob, uo, got, err) < 0)
-		return perr_prefix(err, "%s", what);
-	if (strcmp(got, diff_id))
-		return perr_set(err, 0, "%s: uncompressed digest %s, but the config's diff_id says %s", what, got,
-				diff_id);
-	return img_unpack_layer(blob, dest, uo, what, err);
+	/* one pass: the diff ID is hashed while the layer is unpacked */
+	return img_unpack_layer_verified(blob, dest, diff_id, uo, what, err);
 }
 
 /* Check a manifest (image-spec manifest.md) and its config, both parsed
