@@ -13,6 +13,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
+int cmd_vm(int argc, char **argv); /* runtime/cmd_vm.c: persona vm run */
 
 /* The image commands, in the persona-image helper: the registry ones in
  * runtime/cmd_registry.c, the store ones in runtime/cmd_image.c. */
