@@ -131,6 +131,23 @@ static int test_serial(const uint8_t *bp, const char *cmdline)
 	print("test guest: e820 RAM ");
 	print_dec((ram + (1 << 20) - 1) >> 20);
 	print(" MiB\n");
+	uint32_t rd_addr = *(const uint32_t *)(bp + 0x218), rd_size = *(const uint32_t *)(bp + 0x21c);
+	if (rd_size) {
+		char head[17];
+		uint32_t n = rd_size < 16 ? rd_size : 16;
+		memcpy(head, (const void *)(uint64_t)rd_addr, n);
+		head[n] = 0;
+		for (uint32_t i = 0; i < n; i++)
+			if (head[i] < ' ' || head[i] > '~')
+				head[i] = '.';
+		print("test guest: initrd ");
+		print_dec(rd_size);
+		print(" bytes at ");
+		print_hex(rd_addr);
+		print(": ");
+		print(head);
+		print("\n");
+	}
 	cmdline_get(cmdline, "status", status, sizeof(status));
 	return (int)dec(status);
 }
