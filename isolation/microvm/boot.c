@@ -125,7 +125,7 @@ int boot_setup(struct vm *vm, const struct boot_image *img, const char *cmdline,
 		put16(bp, BP_VERSION, 0x020c);
 		put32(bp, BP_KERNEL_ALIGNMENT, 0x1000000);
 		put32(bp, BP_INITRD_ADDR_MAX, 0x7fffffff);
-		put32(bp, BP_CMDLINE_SIZE, VM_CMDLINE_MAX - 1);
+		put32(bp, BP_CMDLINE_SIZE, 2047); /* x86 COMMAND_LINE_SIZE - 1 */
 	}
 	bp[BP_TYPE_OF_LOADER] = 0xff; /* "undefined": no assigned id */
 	bp[BP_LOADFLAGS] |= LOADED_HIGH | CAN_USE_HEAP;

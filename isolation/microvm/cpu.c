@@ -122,6 +122,7 @@ int cpu_setup_boot(struct vm *vm, int fd, uint64_t entry, struct perr *err)
 }
 
 /* Leaf 1 ECX/EDX and leaf 7 EBX bits (Intel SDM vol. 2A, CPUID). */
+#define CPUID1_ECX_CX16 (1U << 13)
 #define CPUID1_ECX_POPCNT (1U << 23)
 #define CPUID1_ECX_XSAVE (1U << 26)
 #define CPUID1_ECX_OSXSAVE (1U << 27)
@@ -138,7 +139,7 @@ static void filter_cpuid(struct vm *vm, struct kvm_cpuid_entry2 *e, int id)
 		e->ebx = (e->ebx & 0x00ffffffU) | ((uint32_t)id << 24);
 		e->ecx |= CPUID1_ECX_HYPERVISOR;
 		if (vm->pvm)
-			e->ecx &= ~(CPUID1_ECX_POPCNT | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE | CPUID1_ECX_AVX);
+			e->ecx &= ~(CPUID1_ECX_CX16 | CPUID1_ECX_POPCNT | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE | CPUID1_ECX_AVX);
 		break;
 	case 7:
 		if (e->index == 0 && vm->pvm)

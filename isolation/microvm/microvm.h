@@ -49,4 +49,11 @@ struct microvm_config {
  * too small, disk unreadable, ...); nothing is left behind then. */
 int microvm_run(const struct microvm_config *cfg, int *status, struct perr *err);
 
+/* An initramfs of the directory `rootfs` plus the file `init` as
+ * `init_name` (e.g. "persona-init") and a /dev/console node: an
+ * uncompressed cpio "newc" archive in a memfd (close-on-exec), so nothing
+ * is written to disk; pass "/proc/self/fd/N" as the initrd.  Symbolic
+ * links are stored as links, never followed.  Out: *fd.  -1 + err. */
+int microvm_initramfs(const char *rootfs, const char *init, const char *init_name, int *fd, struct perr *err);
+
 #endif

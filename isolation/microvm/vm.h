@@ -128,8 +128,8 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
 int cpu_setup_boot(struct vm *vm, int fd, uint64_t entry, struct perr *err);
 
 /* CPUID (KVM_GET_SUPPORTED_CPUID, filtered: the hypervisor bit set, the
- * APIC id of `id`; on kvm_pvm also without XSAVE, POPCNT and SMAP, which
- * its instruction emulator cannot run) and the boot MSRs.  -1 + err. */
+ * APIC id of `id`; on kvm_pvm also without XSAVE, AVX, POPCNT, CMPXCHG16B
+ * and SMAP, which its instruction emulator cannot run) and the boot MSRs.  -1 + err. */
 int cpu_setup_cpuid_msrs(struct vm *vm, int fd, int id, struct perr *err);
 
 /* Print "persona: vm: vCPU N: ..." with the guest RIP and the bytes of
