@@ -6,6 +6,9 @@
  * latch while LCR.DLAB is set; the loopback mode of MCR bit 4 is there
  * because Linux's 8250 driver tests for it when it probes the port. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +62,9 @@ struct serial {
 	int irq_level;
 	char out[OUT_BUF];
 	size_t out_len;
+	pthread_t rx_thread;
+	bool rx_started;
+	int stop_pipe[2];
 };
 
 static void serial_flush(struct serial *s)
@@ -208,9 +214,57 @@ static void serial_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len
 	serial_update_irq(s);
 }
 
+/* The receive side: stdin into the FIFO, under the device lock. */
+static void *serial_rx_thread(void *arg)
+{
+	struct serial *s = arg;
+	uint8_t buf[256];
+	size_t have = 0, off = 0;
+	bool eof = false;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = s->stop_pipe[0], .events = POLLIN },
+				       { .fd = STDIN_FILENO, .events = POLLIN } };
+		/* With bytes still waiting for FIFO room, look again soon. */
+		int n = poll(p, have > off || eof ? 1 : 2, have > off ? 5 : -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (have == off && !eof && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r <= 0) {
+				eof = true;
+				continue;
+			}
+			have = (size_t)r;
+			off = 0;
+		}
+		if (have > off) {
+			pthread_mutex_lock(&s->vm->dev_lock);
+			while (off < have && s->rx_count < RX_FIFO)
+				serial_rx_push(s, buf[off++]);
+			serial_update_irq(s);
+			pthread_mutex_unlock(&s->vm->dev_lock);
+			if (off == have)
+				have = off = 0;
+		}
+	}
+	return NULL;
+}
+
 static void serial_stop(void *opaque)
 {
 	struct serial *s = opaque;
+	if (s->rx_started) {
+		ssize_t w = write(s->stop_pipe[1], "x", 1);
+		(void)w;
+		pthread_join(s->rx_thread, NULL);
+	}
+	close(s->stop_pipe[0]);
+	close(s->stop_pipe[1]);
 	serial_flush(s);
 	free(s);
 }
@@ -223,10 +277,17 @@ int serial_create(struct vm *vm, struct perr *err)
 		return perr_set(err, ENOMEM, "serial");
 	s->vm = vm;
 	s->dll = 12; /* 9600 baud, the power-on divisor */
+	if (pipe2(s->stop_pipe, O_CLOEXEC) < 0) {
+		free(s);
+		return perr_set(err, errno, "serial");
+	}
 	if (bus_register_pio(vm, SERIAL_BASE, 8, "serial", serial_io, s, err) < 0) {
+		close(s->stop_pipe[0]);
+		close(s->stop_pipe[1]);
 		free(s);
 		return -1;
 	}
 	bus_at_stop(vm, serial_stop, s);
+	s->rx_started = pthread_create(&s->rx_thread, NULL, serial_rx_thread, s) == 0;
 	return 0;
 }

@@ -346,6 +346,29 @@ static int test_console(const char *cmdline)
 	return n < 0;
 }
 
+/* ---- serial input: echo one line ------------------------------------- */
+
+static int test_echo(void)
+{
+	char line[80];
+	size_t n = 0;
+
+	print("echo: ready\n");
+	for (;;) {
+		while (!(inb(COM1 + 5) & 0x01))
+			;
+		char c = (char)inb(COM1);
+		if (c == '\n' || n + 1 == sizeof(line))
+			break;
+		line[n++] = c;
+	}
+	line[n] = 0;
+	print("echo: ");
+	print(line);
+	print("\n");
+	return 0;
+}
+
 /* ---- an instruction KVM's emulator does not know (on kvm_pvm hosts) ---- */
 
 static int test_crash(void)
@@ -371,6 +394,8 @@ int guest_main(const uint8_t *bp)
 		return test_rng(cmdline);
 	if (streq(test, "console"))
 		return test_console(cmdline);
+	if (streq(test, "echo"))
+		return test_echo();
 	if (streq(test, "crash"))
 		return test_crash();
 	if (streq(test, "reset")) {

@@ -146,6 +146,17 @@ START_TEST(kvm_pvm_is_named_once)
 }
 END_TEST
 
+START_TEST(serial_input_from_stdin)
+{
+	NEED_KVM();
+	struct cmd_result r = persona_in("a line for the guest\n", "vm", "run", "--kernel", guest(), "--append",
+					 "test=echo", NULL);
+	ck_assert_msg(r.status == 0, "status %d, stderr: %s", r.status, r.err);
+	assert_out(&r, "echo: ready\necho: a line for the guest\n");
+	cmd_result_free(&r);
+}
+END_TEST
+
 START_TEST(i8042_reset_ends_the_vm)
 {
 	NEED_KVM();
@@ -561,6 +572,7 @@ Suite *make_suite(void)
 	tcase_add_test(dev, serial_output_and_exit_status);
 	tcase_add_test(dev, exit_status_zero_and_memory_size);
 	tcase_add_test(dev, kvm_pvm_is_named_once);
+	tcase_add_test(dev, serial_input_from_stdin);
 	tcase_add_test(dev, i8042_reset_ends_the_vm);
 	tcase_add_test(dev, initrd_is_loaded);
 	tcase_add_test(dev, guest_crash_names_rip_and_bytes);
