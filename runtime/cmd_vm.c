@@ -35,7 +35,8 @@ static const char vm_usage[] =
 	"  --virtio-console     add a virtio console (its output goes to stdout too)\n"
 	"  --rng                add a virtio entropy device (the host's getrandom)\n"
 	"  --rootfs DIR         run CMD from DIR in the guest: DIR and persona's guest init become\n"
-	"                       the initramfs; the kernel defaults to the bundled one\n"
+	"                       the initramfs; the kernel defaults to the bundled one.  DIR\n"
+	"                       \"busybox\": persona's embedded busybox image\n"
 	"  --workdir DIR, --env NAME=VALUE, --hostname NAME, --user UID[:GID]\n"
 	"                       the command's, with --rootfs\n"
 	"  --help               this text\n"
@@ -291,6 +292,15 @@ static int cmd_vm_run(int argc, char **argv)
 		}
 	}
 	if (rootfs) {
+		char bb[PATH_MAX];
+		/* "busybox": persona's embedded default image, as in persona run. */
+		if (!strcmp(rootfs, "busybox")) {
+			if (busybox_rootfs(bb, sizeof(bb), &err) < 0) {
+				free(disk);
+				return vm_fail(&err);
+			}
+			rootfs = bb;
+		}
 		w.args = argv + optind;
 		w.env = envv;
 		if (!cfg.append)

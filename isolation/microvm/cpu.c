@@ -121,38 +121,21 @@ int cpu_setup_boot(struct vm *vm, int fd, uint64_t entry, struct perr *err)
 	return 0;
 }
 
-/* Leaf 1 ECX/EDX and leaf 7 EBX bits (Intel SDM vol. 2A, CPUID). */
-#define CPUID1_ECX_CX16 (1U << 13)
-#define CPUID1_ECX_POPCNT (1U << 23)
-#define CPUID1_ECX_XSAVE (1U << 26)
-#define CPUID1_ECX_OSXSAVE (1U << 27)
-#define CPUID1_ECX_AVX (1U << 28)
 #define CPUID1_ECX_HYPERVISOR (1U << 31)
-#define CPUID7_EBX_SMAP (1U << 20)
-#define CPUID7_EBX_AVX2 (1U << 5)
-#define CPUID7_EBX_AVX512F (1U << 16)
 
-static void filter_cpuid(struct vm *vm, struct kvm_cpuid_entry2 *e, int id)
+/* kvm_pvm ignores the CPUID set here (measured: after KVM_SET_CPUID2 the
+ * vCPU reads back the host's leaves), so features its emulator lacks are
+ * turned off on the kernel command line instead (machine.c). */
+static void filter_cpuid(struct kvm_cpuid_entry2 *e, int id)
 {
 	switch (e->function) {
 	case 1:
 		e->ebx = (e->ebx & 0x00ffffffU) | ((uint32_t)id << 24);
 		e->ecx |= CPUID1_ECX_HYPERVISOR;
-		if (vm->pvm)
-			e->ecx &= ~(CPUID1_ECX_CX16 | CPUID1_ECX_POPCNT | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE | CPUID1_ECX_AVX);
-		break;
-	case 7:
-		if (e->index == 0 && vm->pvm)
-			e->ebx &= ~(CPUID7_EBX_SMAP | CPUID7_EBX_AVX2 | CPUID7_EBX_AVX512F);
 		break;
 	case 0xb:
 	case 0x1f:
 		e->edx = (uint32_t)id; /* x2APIC id */
-		break;
-	case 0xd:
-		/* Without XSAVE the state-component leaf must be empty too. */
-		if (vm->pvm)
-			e->eax = e->ebx = e->ecx = e->edx = 0;
 		break;
 	default:
 		break;
@@ -177,7 +160,7 @@ int cpu_setup_cpuid_msrs(struct vm *vm, int fd, int id, struct perr *err)
 		n *= 2;
 	}
 	for (uint32_t i = 0; i < cpuid->nent; i++)
-		filter_cpuid(vm, &cpuid->entries[i], id);
+		filter_cpuid(&cpuid->entries[i], id);
 	if (ioctl(fd, KVM_SET_CPUID2, cpuid) < 0) {
 		int e = errno;
 		free(cpuid);

@@ -71,6 +71,29 @@ static int read_whole(const char *path, uint8_t **out, size_t *len, struct perr 
 	return 0;
 }
 
+/* Does a PT_NOTE carry a note of owner "Linux" (vmlinux's build salt,
+ * include/linux/elfnote.h)?  Bounds-checked like everything here. */
+static bool has_linux_note(const uint8_t *f, size_t len, const Elf64_Ehdr *eh)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, f + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_NOTE || ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
+			continue;
+		const uint8_t *p = f + ph.p_offset, *end = p + ph.p_filesz;
+		while (end - p >= 12) {
+			uint32_t namesz = le32(p), descsz = le32(p + 4);
+			uint64_t step = 12 + (((uint64_t)namesz + 3) & ~3ULL) + (((uint64_t)descsz + 3) & ~3ULL);
+			if (namesz == 6 && end - p >= 18 && !memcmp(p + 12, "Linux", 6))
+				return true;
+			if (step > (uint64_t)(end - p))
+				break;
+			p += step;
+		}
+	}
+	return false;
+}
+
 /* Load an ELF64 image held in `f` (`len` bytes); `what` names it. */
 static int load_elf(struct vm *vm, const uint8_t *f, size_t len, const char *what, struct boot_image *img,
 		    struct perr *err)
@@ -115,6 +138,7 @@ static int load_elf(struct vm *vm, const uint8_t *f, size_t len, const char *wha
 	}
 	if (hi == 0)
 		return perr_set(err, 0, "%s: no loadable segment", what);
+	img->linux_kernel = img->linux_kernel || has_linux_note(f, len, &eh);
 	if (eh.e_entry < lo || eh.e_entry >= hi)
 		return perr_set(err, 0, "%s: entry point 0x%llx outside its segments", what,
 				(unsigned long long)eh.e_entry);
@@ -150,6 +174,7 @@ static int load_bzimage(struct vm *vm, const uint8_t *f, size_t len, const char 
 				path, out_len, (unsigned long long)(vm->ram_size >> 20));
 	if (decompress_payload(f + poff, plen - 4, &vmlinux, out_len, err) < 0)
 		return perr_prefix(err, "%s: bzImage payload", path);
+	img->linux_kernel = true;
 	if (load_elf(vm, vmlinux, out_len, path, img, err) < 0)
 		return -1;
 	size_t hdr_end = 0x202 + (size_t)f[0x201];

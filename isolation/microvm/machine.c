@@ -27,6 +27,35 @@ static int check_config(const struct microvm_config *cfg, struct perr *err)
 	return 0;
 }
 
+/* kvm_pvm ignores the CPUID persona sets, and its instruction emulator
+ * lacks XRSTOR, CLAC/STAC, POPCNT and CMPXCHG16B: a Linux guest is told
+ * not to use them. */
+#define PVM_LINUX_PARAMS " noxsave clearcpuid=smap,popcnt,cx16"
+
+/* The user's command line, then persona's parameters (the devices; on
+ * kvm_pvm the above), kept before a "--": what follows it is init's. */
+static int compose_cmdline(struct vm *vm, const struct boot_image *img, const char *append, char *out,
+			   size_t len)
+{
+	const char *tail = "", *sep = strstr(append, " -- ");
+	size_t head_len = strlen(append);
+
+	if (!strncmp(append, "-- ", 3))
+		sep = append - 1;
+	if (sep) {
+		head_len = (size_t)(sep + 1 - append);
+		tail = sep + 1;
+	}
+	int n = snprintf(out, len, "%.*s%s%s%s%s", (int)head_len, append, vm->cmdline_devices,
+			 vm->pvm && img->linux_kernel ? PVM_LINUX_PARAMS : "", *tail ? " " : "", tail);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	/* "a -- b": the head keeps its trailing space; drop a doubled one. */
+	for (char *p = strstr(out, "  "); p; p = strstr(p, "  "))
+		memmove(p, p + 1, strlen(p));
+	return 0;
+}
+
 static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *status, struct perr *err)
 {
 	struct boot_image img;
@@ -44,9 +73,7 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 		return -1;
 	if (loader_load_kernel(vm, cfg->kernel, &img, err) < 0)
 		return -1;
-	int n = snprintf(cmdline, sizeof(cmdline), "%s%s", cfg->append ? cfg->append : DEFAULT_APPEND,
-			 vm->cmdline_devices);
-	if (n < 0 || (size_t)n >= sizeof(cmdline))
+	if (compose_cmdline(vm, &img, cfg->append ? cfg->append : DEFAULT_APPEND, cmdline, sizeof(cmdline)) < 0)
 		return perr_set(err, 0, "kernel command line longer than %d bytes", VM_CMDLINE_MAX - 1);
 	if (boot_setup(vm, &img, cmdline, cfg->initrd, err) < 0)
 		return -1;

@@ -128,8 +128,7 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
 int cpu_setup_boot(struct vm *vm, int fd, uint64_t entry, struct perr *err);
 
 /* CPUID (KVM_GET_SUPPORTED_CPUID, filtered: the hypervisor bit set, the
- * APIC id of `id`; on kvm_pvm also without XSAVE, AVX, POPCNT, CMPXCHG16B
- * and SMAP, which its instruction emulator cannot run) and the boot MSRs.  -1 + err. */
+ * APIC id of `id`) and the boot MSRs.  -1 + err. */
 int cpu_setup_cpuid_msrs(struct vm *vm, int fd, int id, struct perr *err);
 
 /* Print "persona: vm: vCPU N: ..." with the guest RIP and the bytes of
@@ -169,6 +168,7 @@ struct boot_image {
 	uint64_t entry;        /* guest-physical 64-bit entry point */
 	uint64_t load_lo, load_hi;  /* guest-physical span of the loaded kernel */
 	bool have_setup;       /* a bzImage: `setup` holds its setup header */
+	bool linux_kernel;     /* a bzImage, or an ELF with a "Linux" note */
 	uint8_t setup[0x280];  /* bytes 0x1f1 .. of the bzImage's first sector(s) */
 	size_t setup_len;      /* valid bytes from 0x1f1 in the zero page */
 };

@@ -346,6 +346,27 @@ static int test_console(const char *cmdline)
 	return n < 0;
 }
 
+/* ---- CPUID as the guest sees it ------------------------------------------ */
+
+static int test_cpuid(void)
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	print("cpuid 1: ecx ");
+	print_hex(c);
+	print(" xsave ");
+	print_dec((c >> 26) & 1);
+	print(" popcnt ");
+	print_dec((c >> 23) & 1);
+	print(" hypervisor ");
+	print_dec(c >> 31);
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+	print(" smap ");
+	print_dec((b >> 20) & 1);
+	print("\n");
+	return 0;
+}
+
 /* ---- serial input: echo one line ------------------------------------- */
 
 static int test_echo(void)
@@ -394,6 +415,8 @@ int guest_main(const uint8_t *bp)
 		return test_rng(cmdline);
 	if (streq(test, "console"))
 		return test_console(cmdline);
+	if (streq(test, "cpuid"))
+		return test_cpuid();
 	if (streq(test, "echo"))
 		return test_echo();
 	if (streq(test, "crash"))

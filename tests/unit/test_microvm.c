@@ -559,13 +559,52 @@ START_TEST(stock_kernel_prints_banner_and_command_line)
 }
 END_TEST
 
+/* ---- the bundled kernel and the guest init: a workload ------------------- */
+
+static bool bundled_kernel(char *out, size_t len)
+{
+	const char *env = getenv("PERSONA_VM_KERNEL");
+	char bin[PATH_MAX];
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return access(out, R_OK) == 0;
+	}
+	if (!realpath(test_persona_bin(), bin))
+		return false;
+	snprintf(out, len, "%s/persona-vmlinux", dirname(bin));
+	return access(out, R_OK) == 0;
+}
+
+/* Expect tens of seconds per boot on kvm_pvm hosts: two boots in all. */
+START_TEST(bundled_kernel_runs_a_workload)
+{
+	char kernel[PATH_MAX];
+
+	NEED_KVM();
+	if (!bundled_kernel(kernel, sizeof(kernel)))
+		SKIP_TEST("no bundled guest kernel (make microvm-kernel builds it, 3-7 minutes)");
+	bool timed_out = false;
+	struct cmd_result r = persona_t(240, NULL, &timed_out, "vm", "run", "--rootfs", "busybox", "--env",
+					"GREETING=hello from the guest", "--hostname", "vmhost", "--", "sh", "-c",
+					"echo $GREETING; hostname; echo hi; exit 3", NULL);
+	ck_assert_msg(!timed_out, "the guest did not finish in 240 s; stdout %s stderr %s", r.out, r.err);
+	ck_assert_msg(r.status == 3, "status %d; stdout %s stderr %s", r.status, r.out, r.err);
+	assert_out(&r, "hello from the guest\nvmhost\nhi\n");
+	cmd_result_free(&r);
+	r = persona_t(240, NULL, &timed_out, "vm", "run", "--rootfs", "busybox", "--", "no-such-command", NULL);
+	ck_assert_msg(r.status == 127, "status %d; stdout %s stderr %s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("microvm");
 	TCase *dev = tcase_create("devices");
 	TCase *boot = tcase_create("boot");
 	TCase *bad = tcase_create("bad-input");
-	TCase *stock = tcase_create("stock-kernel");
+	TCase *stock = tcase_create("kernels");
 
 	test_private_root("microvm");
 	tcase_set_timeout(dev, 120);
@@ -594,7 +633,8 @@ Suite *make_suite(void)
 	tcase_add_test(bad, bad_memory_too_small);
 	tcase_add_test(bad, bad_usage);
 	suite_add_tcase(s, bad);
-	tcase_set_timeout(stock, 300);
+	tcase_add_test(stock, bundled_kernel_runs_a_workload);
+	tcase_set_timeout(stock, 600);
 	tcase_add_test(stock, stock_kernel_prints_banner_and_command_line);
 	suite_add_tcase(s, stock);
 	return s;

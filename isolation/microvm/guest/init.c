@@ -9,7 +9,9 @@
  * command line (/proc/cmdline), double-quoted where they hold spaces:
  *   persona.hostname=NAME  persona.workdir=DIR  persona.user=UID:GID
  *   persona.env=NAME=VALUE (repeated)
- * and the command itself as init's arguments (after "--").
+ * and the command itself after "--" (read from /proc/cmdline, not from
+ * init's argv: the kernel also hands init every parameter it does not
+ * know, such as x86's "noxsave").
  * It mounts /proc, /sys, /dev (devtmpfs), /dev/pts and /tmp, sets the
  * hostname, runs the command with that environment, user and directory,
  * waits for it (reaping every orphan, as PID 1 must), and reports the
@@ -86,7 +88,7 @@ static int split_cmdline(char *s, char **words, int max)
 	return n;
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	static char cmdline[8192];
 	char *words[512], *env[MAX_ENV + 1];
@@ -94,7 +96,6 @@ int main(int argc, char **argv)
 	unsigned uid = 0, gid = 0;
 	int nenv = 0;
 
-	(void)argc;
 	mount_one("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_one("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
@@ -114,12 +115,16 @@ int main(int argc, char **argv)
 		cmdline[n > 0 ? n : 0] = '\0';
 		close(fd);
 	}
-	int nw = split_cmdline(cmdline, words, 512);
+	int nw = split_cmdline(cmdline, words, 511);
+	char **cmd = NULL;
+	words[nw] = NULL;
 	env[nenv++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	for (int i = 0; i < nw; i++) {
 		char *w = words[i];
-		if (!strcmp(w, "--"))
+		if (!strcmp(w, "--")) {
+			cmd = &words[i + 1];
 			break;
+		}
 		if (!strncmp(w, "persona.hostname=", 17))
 			hostname = w + 17;
 		else if (!strncmp(w, "persona.workdir=", 16))
@@ -136,8 +141,8 @@ int main(int argc, char **argv)
 	env[nenv] = NULL;
 	if (sethostname(hostname, strlen(hostname)) < 0)
 		say("cannot set the hostname");
-	if (!argv[1]) {
-		say("no command given (init's arguments, after \"--\" on the kernel command line)");
+	if (!cmd || !cmd[0]) {
+		say("no command given (after \"--\" on the kernel command line)");
 		report(125);
 	}
 
@@ -157,9 +162,9 @@ int main(int argc, char **argv)
 			_exit(125);
 		}
 		environ = env;
-		execvp(argv[1], argv + 1);
+		execvp(cmd[0], cmd);
 		int e = errno;
-		dprintf(2, "persona-init: %s: %s\n", argv[1], strerror(e));
+		dprintf(2, "persona-init: %s: %s\n", cmd[0], strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
 	for (;;) {
