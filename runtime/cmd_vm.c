@@ -130,6 +130,7 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 		if (cmdline_add(cmdline, sizeof(cmdline), "", *a, err) < 0)
 			return -1;
 	cfg.append = cmdline;
+	cfg.reset_is_failure = true;
 	if (microvm_initramfs(rootfs, init, "persona-init", &fd, err) < 0)
 		return -1;
 	snprintf(initrd, sizeof(initrd), "/proc/self/fd/%d", fd);

@@ -30,7 +30,7 @@ static int check_config(const struct microvm_config *cfg, struct perr *err)
 /* kvm_pvm ignores the CPUID persona sets, and its instruction emulator
  * lacks XRSTOR, CLAC/STAC, POPCNT and CMPXCHG16B: a Linux guest is told
  * not to use them. */
-#define PVM_LINUX_PARAMS " noxsave clearcpuid=smap,popcnt,cx16"
+#define PVM_LINUX_PARAMS " noxsave clearcpuid=smap,popcnt,cx16,erms,fsrm rodata=off"
 
 /* The user's command line, then persona's parameters (the devices; on
  * kvm_pvm the above), kept before a "--": what follows it is init's. */
@@ -63,6 +63,7 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 
 	if (vm_create(vm, cfg->memory & ~0xfffULL, cfg->vcpus, err) < 0)
 		return -1;
+	vm->reset_is_failure = cfg->reset_is_failure;
 	if (serial_create(vm, err) < 0 || i8042_create(vm, err) < 0 || debug_exit_create(vm, err) < 0)
 		return -1;
 	if (cfg->disk && virtio_blk_create(vm, cfg->disk, cfg->disk_ro, err) < 0)

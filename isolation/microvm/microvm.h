@@ -36,6 +36,9 @@ struct microvm_config {
 	bool virtio_rng;         /* add a virtio entropy device */
 	int vcpus;               /* 1..MICROVM_MAX_VCPUS */
 	uint64_t memory;         /* bytes of guest RAM, MICROVM_MIN..MAX_MEMORY */
+	bool reset_is_failure;   /* persona's guest init reports through the
+				    debug-exit port: a reset before that (a
+				    kernel panic) ends with status 125 */
 };
 
 /* Boot the guest described by `cfg`, run it until it ends, return how.

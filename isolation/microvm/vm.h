@@ -79,6 +79,7 @@ struct vm {
 	int next_mmio_slot;        /* the next free virtio-mmio window */
 	char cmdline_devices[1024]; /* virtio_mmio.device=... added to the command line */
 
+	bool reset_is_failure;     /* see struct microvm_config */
 	atomic_bool stopping;
 	int exit_status;           /* valid once stopping */
 	void (*at_stop[VM_MAX_DEVICES])(void *);  /* flush output, close files */
