@@ -159,8 +159,10 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				profile_sample(vm, v);
 				continue;
+			}
 			fprintf(stderr, "persona: vm: vCPU %d: KVM_RUN: %s\n", v->id, strerror(errno));
 			vm_stop(vm, 125);
 			break;
@@ -196,6 +198,7 @@ static void *vcpu_thread(void *arg)
 			vm_stop(vm, r->system_event.type == KVM_SYSTEM_EVENT_CRASH ? 125 : 0);
 			break;
 		case KVM_EXIT_INTR:
+			profile_sample(vm, v);
 			break;
 		default:
 			fprintf(stderr, "persona: vm: vCPU %d: unexpected KVM exit %u\n", v->id, r->exit_reason);
@@ -229,9 +232,12 @@ int vm_run(struct vm *vm)
 		}
 		v->started = true;
 	}
+	if (profile_start(vm) < 0)
+		fprintf(stderr, "persona: vm: cannot start the profile\n");
 	for (int i = 0; i < vm->nvcpus; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	profile_stop(vm);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	for (int i = 0; i < vm->nat_stop; i++)
 		vm->at_stop[i](vm->at_stop_opaque[i]);

@@ -80,6 +80,7 @@ struct vm {
 	char cmdline_devices[1024]; /* virtio_mmio.device=... added to the command line */
 
 	bool reset_is_failure;     /* see struct microvm_config */
+	struct profile *profile;   /* PERSONA_VM_PROFILE, profile.c */
 	atomic_bool stopping;
 	int exit_status;           /* valid once stopping */
 	void (*at_stop[VM_MAX_DEVICES])(void *);  /* flush output, close files */
@@ -120,6 +121,12 @@ void vm_irq_line(struct vm *vm, int irq, int level);
 /* Guest memory, hostile: a host pointer to guest-physical [gpa, gpa+len)
  * when that range lies wholly in RAM (no overflow), else NULL. */
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* --- profile.c: PERSONA_VM_PROFILE=FILE, a sampling profile of vCPU 0 --- */
+struct profile;
+int profile_start(struct vm *vm);              /* after the vCPU threads start */
+void profile_sample(struct vm *vm, struct vcpu *v); /* in vCPU 0's thread, after a kick */
+void profile_stop(struct vm *vm);              /* after they end: writes FILE */
 
 /* --- cpu.c: the boot CPU state --------------------------------------- */
 
