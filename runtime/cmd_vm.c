@@ -153,13 +153,32 @@ static char **json_strv(const json_t *arr)
 	return v;
 }
 
-int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, int vcpus, uint64_t memory)
+int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char *vcpus, const char *memory)
 {
 	json_t *proc = json_object_get(spec, "process"), *user = json_object_get(proc, "user");
-	struct microvm_config cfg = { .kernel = kernel, .vcpus = vcpus > 0 ? vcpus : 1,
-				      .memory = memory ? memory : (512ULL << 20) };
+	struct microvm_config cfg = { .kernel = kernel, .vcpus = 1, .memory = VM_DEFAULT_MEMORY };
 	struct perr err = { 0 };
-	char **args = json_strv(json_object_get(proc, "args")), **env = json_strv(json_object_get(proc, "env"));
+	char **args = NULL, **env = NULL;
+	int status = 125;
+
+	if (vcpus) {
+		uint64_t n;
+		if (parse_uint64(vcpus, &n, &err) < 0 || n < 1 || n > MICROVM_MAX_VCPUS) {
+			fprintf(stderr, "persona: --vcpus \"%s\": must be 1 to %d\n", vcpus, MICROVM_MAX_VCPUS);
+			return 125;
+		}
+		cfg.vcpus = (int)n;
+	}
+	if (memory) {
+		int64_t bytes;
+		if (parse_size(memory, false, &bytes, &err) < 0) {
+			fprintf(stderr, "persona: --memory: %s\n", err.msg);
+			return 125;
+		}
+		cfg.memory = (uint64_t)bytes;
+	}
+	args = json_strv(json_object_get(proc, "args"));
+	env = json_strv(json_object_get(proc, "env"));
 	struct vm_workload w = {
 		.args = args,
 		.env = env,
@@ -168,8 +187,6 @@ int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, int vcpus,
 		.uid = (unsigned)json_integer_value(json_object_get(user, "uid")),
 		.gid = (unsigned)json_integer_value(json_object_get(user, "gid")),
 	};
-	int status = 125;
-
 	fflush(stdout);
 	if (!args || !env)
 		perr_set(&err, ENOMEM, "spec");
@@ -304,8 +321,6 @@ static int cmd_vm_run(int argc, char **argv)
 		}
 		w.args = argv + optind;
 		w.env = envv;
-		if (!cfg.append)
-			cfg.memory = cfg.memory == VM_DEFAULT_MEMORY ? 512ULL << 20 : cfg.memory;
 		fflush(stdout);
 		if (vm_run_workload(rootfs, &w, &cfg, &status, &err) < 0)
 			status = vm_fail(&err);
