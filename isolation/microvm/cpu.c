@@ -196,6 +196,37 @@ int cpu_setup_cpuid_msrs(struct vm *vm, int fd, int id, struct perr *err)
 	return 0;
 }
 
+/* The local APIC in "virtual wire" mode (Intel MultiProcessor
+ * Specification 1.4, 3.6.2.2): LINT0 delivers the 8259 PIC's interrupts
+ * (ExtINT), LINT1 NMIs, so that a guest without MP or ACPI tables gets
+ * the PIC's interrupts as a PC's BIOS leaves them. */
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+#define APIC_LVT_MASKED (1U << 16)
+#define APIC_MODE_NMI 0x4
+#define APIC_MODE_EXTINT 0x7
+
+static void set_lvt(struct kvm_lapic_state *st, int reg, uint32_t mode)
+{
+	uint32_t v;
+	memcpy(&v, st->regs + reg, 4);
+	v = (v & ~(APIC_LVT_MASKED | 0x700U)) | (mode << 8);
+	memcpy(st->regs + reg, &v, 4);
+}
+
+int cpu_setup_lapic(int fd, struct perr *err)
+{
+	struct kvm_lapic_state st;
+
+	if (ioctl(fd, KVM_GET_LAPIC, &st) < 0)
+		return perr_set(err, errno, "KVM_GET_LAPIC");
+	set_lvt(&st, APIC_LVT0, APIC_MODE_EXTINT);
+	set_lvt(&st, APIC_LVT1, APIC_MODE_NMI);
+	if (ioctl(fd, KVM_SET_LAPIC, &st) < 0)
+		return perr_set(err, errno, "KVM_SET_LAPIC");
+	return 0;
+}
+
 void cpu_report_crash(struct vm *vm, struct vcpu *v, const char *what)
 {
 	struct kvm_regs regs;

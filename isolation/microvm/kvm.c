@@ -104,7 +104,7 @@ int vm_create_vcpus(struct vm *vm, uint64_t entry, struct perr *err)
 			return perr_set(err, errno, "vCPU %d: mmap kvm_run", i);
 		}
 		v->run_size = (size_t)mmap_size;
-		if (cpu_setup_cpuid_msrs(vm, v->fd, i, err) < 0)
+		if (cpu_setup_cpuid_msrs(vm, v->fd, i, err) < 0 || cpu_setup_lapic(v->fd, err) < 0)
 			return perr_prefix(err, "vCPU %d", i);
 	}
 	/* The other vCPUs wait for the INIT/SIPI of the guest's SMP boot, as

@@ -139,6 +139,10 @@ int cpu_setup_boot(struct vm *vm, int fd, uint64_t entry, struct perr *err);
  * APIC id of `id`) and the boot MSRs.  -1 + err. */
 int cpu_setup_cpuid_msrs(struct vm *vm, int fd, int id, struct perr *err);
 
+/* The LAPIC's LINT0 as ExtINT (the PIC's interrupts) and LINT1 as NMI,
+ * the MP specification's virtual wire mode.  -1 + err. */
+int cpu_setup_lapic(int fd, struct perr *err);
+
 /* Print "persona: vm: vCPU N: ..." with the guest RIP and the bytes of
  * the instruction there (through KVM_TRANSLATE), for crashes. */
 void cpu_report_crash(struct vm *vm, struct vcpu *v, const char *what);

@@ -66,6 +66,7 @@ struct vq {
 
 struct vdev {
 	uint64_t base;
+	uint32_t irq;
 	uint32_t device_id;
 	struct vq *vqs;
 	int nvqs;

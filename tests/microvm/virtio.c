@@ -70,10 +70,16 @@ bool virtio_find(const char *cmdline, uint32_t device_id, struct vdev *d)
 			continue;
 		s++;
 		uint64_t base = parse_num(&s);
+		uint32_t irq = 0;
+		if (*s == ':') {
+			s++;
+			irq = (uint32_t)parse_num(&s);
+		}
 		if (mmio_read32(base + R_MAGIC) != 0x74726976 || mmio_read32(base + R_VERSION) != 2)
 			continue;
 		if (mmio_read32(base + R_DEVICE_ID) == device_id) {
 			d->base = base;
+			d->irq = irq;
 			d->device_id = device_id;
 			return true;
 		}

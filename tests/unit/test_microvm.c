@@ -270,6 +270,22 @@ START_TEST(virtio_console_prints)
 }
 END_TEST
 
+/* Real interrupts: the test guest loads an IDT, programs the 8259 PIC
+ * (persona leaves the LAPIC in virtual wire mode) and takes the 8250's
+ * and virtio-blk's lines. */
+START_TEST(interrupts_reach_the_guest)
+{
+	NEED_KVM();
+	char *disk = make_disk();
+	struct cmd_result r = persona("vm", "run", "--kernel", guest(), "--disk", disk, "--append", "test=irq", NULL);
+	ck_assert_msg(r.status == 0, "status %d, stdout %s stderr: %s", r.status, r.out, r.err);
+	assert_out(&r, "irq: 8250 THR empty on IRQ 4: taken\n");
+	assert_out(&r, "irq: virtio-blk used buffer on IRQ 5: taken\n");
+	cmd_result_free(&r);
+	free(disk);
+}
+END_TEST
+
 /* Every device is announced on the command line, one window and IRQ each. */
 START_TEST(virtio_devices_on_the_command_line)
 {
@@ -620,6 +636,7 @@ Suite *make_suite(void)
 	tcase_add_test(dev, virtio_rng_gives_bytes);
 	tcase_add_test(dev, virtio_console_prints);
 	tcase_add_test(dev, virtio_devices_on_the_command_line);
+	tcase_add_test(dev, interrupts_reach_the_guest);
 	tcase_add_test(dev, virtio_bad_descriptors_stop_the_device_only);
 	suite_add_tcase(s, dev);
 	tcase_set_timeout(boot, 120);
