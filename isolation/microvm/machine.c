@@ -76,7 +76,7 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 		return -1;
 	if (compose_cmdline(vm, &img, cfg->append ? cfg->append : DEFAULT_APPEND, cmdline, sizeof(cmdline)) < 0)
 		return perr_set(err, 0, "kernel command line longer than %d bytes", VM_CMDLINE_MAX - 1);
-	if (boot_setup(vm, &img, cmdline, cfg->initrd, err) < 0)
+	if (boot_setup(vm, &img, cmdline, cfg->initrd, err) < 0 || mptable_write(vm, err) < 0)
 		return -1;
 	if (vm_create_vcpus(vm, img.entry, err) < 0)
 		return -1;

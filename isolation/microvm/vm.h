@@ -7,7 +7,7 @@
  *   0x09000  PML4, 0x0a000 PDPT, 0x0b000-0x0efff four PDs (identity map
  *            of the first 4 GiB with 2 MiB pages)
  *   0x20000  kernel command line (VM_CMDLINE_MAX bytes)
- *   0x9fc00  end of low RAM in the e820 map (as a PC's EBDA)
+ *   0x9fc00  end of low RAM in the e820 map (as a PC's EBDA): the MP table
  *   0x100000 the kernel's lowest load address (an ELF's own p_paddr)
  *   top of RAM: the initrd
  *   0xd0000000 + n * 0x1000: virtio-mmio device n, IRQ 5 + n
@@ -173,6 +173,10 @@ int debug_exit_create(struct vm *vm, struct perr *err); /* debug_exit.c: MICROVM
 int virtio_blk_create(struct vm *vm, const char *path, bool ro, struct perr *err);
 int virtio_console_create(struct vm *vm, struct perr *err);
 int virtio_rng_create(struct vm *vm, struct perr *err);
+
+/* --- mptable.c: the MP table at VM_EBDA_START (processors, I/O APIC,
+ * ISA interrupts), for guests without ACPI.  -1 + err. */
+int mptable_write(struct vm *vm, struct perr *err);
 
 /* --- loader.c / boot.c: the guest image ------------------------------ */
 
