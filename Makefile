@@ -153,13 +153,15 @@ $(BUILD)/tests/microvm/guest.elf: $(MICROVM_GUEST_SRCS) tests/microvm/guest.h te
 	$(CC) $(MICROVM_GUEST_CFLAGS) $(if $(filter 1,$(WERROR)),-Werror) -Wl,-T,tests/microvm/guest.ld \
 		-Wl,--build-id=none -o $@ $(MICROVM_GUEST_SRCS)
 
-# persona's guest init: a static program of its own (the library's copy of
-# isolation/microvm/guest/init.c is empty without PERSONA_GUEST_INIT).
+# persona's guest init: a freestanding static program of its own, no C
+# library (the library's copy of isolation/microvm/guest/init.c is empty
+# without PERSONA_GUEST_INIT).  Never sanitized: it runs in the guest.
 all: $(BUILD)/persona-guest-init
 $(BUILD)/persona-guest-init: isolation/microvm/guest/init.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -Os -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -static -s -DPERSONA_GUEST_INIT \
-		-o $@ $<
+	$(CC) -std=gnu11 -Os -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -DPERSONA_GUEST_INIT \
+		-static -nostdlib -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -fno-pic -no-pie \
+		-fno-stack-protector -fno-asynchronous-unwind-tables -Wl,--build-id=none -s -o $@ $<
 
 # The bundled guest kernel: Debian's linux-source-6.1, tinyconfig plus
 # isolation/microvm/kernel/guest.config and its patches, built once into a
