@@ -442,6 +442,73 @@ static int test_irq(const char *cmdline)
 	return fails;
 }
 
+/* ---- the MP table at the EBDA ----------------------------------------------- */
+
+static uint8_t sum_bytes(const uint8_t *p, uint32_t n)
+{
+	uint8_t s = 0;
+	while (n--)
+		s = (uint8_t)(s + *p++);
+	return s;
+}
+
+static int test_mptable(void)
+{
+	const uint8_t *fp = (const uint8_t *)0x9fc00;
+	if (memcmp(fp, "_MP_", 4) || sum_bytes(fp, 16)) {
+		print("mptable: no valid floating pointer at 0x9fc00\n");
+		return 1;
+	}
+	const uint8_t *ct = (const uint8_t *)(uint64_t) * (const uint32_t *)(fp + 4);
+	uint16_t len = *(const uint16_t *)(ct + 4), count = *(const uint16_t *)(ct + 34);
+	if (memcmp(ct, "PCMP", 4) || sum_bytes(ct, len)) {
+		print("mptable: bad configuration table\n");
+		return 1;
+	}
+	unsigned cpus = 0, ints = 0, lints = 0, bsp = 0;
+	uint32_t ioapic = 0, ioapic_id = 0;
+	const uint8_t *e = ct + 44;
+	for (uint16_t i = 0; i < count && e < ct + len; i++) {
+		switch (e[0]) {
+		case 0:
+			cpus++;
+			bsp += (e[3] & 2) != 0;
+			e += 20;
+			break;
+		case 2:
+			ioapic_id = e[1];
+			ioapic = *(const uint32_t *)(e + 4);
+			e += 8;
+			break;
+		case 3:
+			ints++;
+			e += 8;
+			break;
+		case 4:
+			lints++;
+			e += 8;
+			break;
+		default:
+			e += 8;
+			break;
+		}
+	}
+	print("mptable: ");
+	print_dec(cpus);
+	print(" processors (");
+	print_dec(bsp);
+	print(" bootstrap), I/O APIC ");
+	print_dec(ioapic_id);
+	print(" at ");
+	print_hex(ioapic);
+	print(", ");
+	print_dec(ints);
+	print(" ISA interrupts, ");
+	print_dec(lints);
+	print(" local\n");
+	return 0;
+}
+
 /* ---- CPUID as the guest sees it ------------------------------------------ */
 
 static int test_cpuid(void)
@@ -511,6 +578,8 @@ int guest_main(const uint8_t *bp)
 		return test_rng(cmdline);
 	if (streq(test, "console"))
 		return test_console(cmdline);
+	if (streq(test, "mptable"))
+		return test_mptable();
 	if (streq(test, "irq"))
 		return test_irq(cmdline);
 	if (streq(test, "cpuid"))

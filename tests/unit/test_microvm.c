@@ -157,6 +157,18 @@ START_TEST(serial_input_from_stdin)
 }
 END_TEST
 
+/* The MP table Linux reads for its processors and interrupt routing. */
+START_TEST(mp_table_lists_the_vcpus)
+{
+	NEED_KVM();
+	struct cmd_result r = persona("vm", "run", "--kernel", guest(), "--vcpus", "3", "--append", "test=mptable",
+				      NULL);
+	ck_assert_msg(r.status == 0, "status %d, stdout %s stderr: %s", r.status, r.out, r.err);
+	assert_out(&r, "mptable: 3 processors (1 bootstrap), I/O APIC 3 at 0xfec00000, 16 ISA interrupts, 2 local\n");
+	cmd_result_free(&r);
+}
+END_TEST
+
 START_TEST(i8042_reset_ends_the_vm)
 {
 	NEED_KVM();
@@ -628,6 +640,7 @@ Suite *make_suite(void)
 	tcase_add_test(dev, exit_status_zero_and_memory_size);
 	tcase_add_test(dev, kvm_pvm_is_named_once);
 	tcase_add_test(dev, serial_input_from_stdin);
+	tcase_add_test(dev, mp_table_lists_the_vcpus);
 	tcase_add_test(dev, i8042_reset_ends_the_vm);
 	tcase_add_test(dev, initrd_is_loaded);
 	tcase_add_test(dev, guest_crash_names_rip_and_bytes);
