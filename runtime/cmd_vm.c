@@ -131,6 +131,8 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 			return -1;
 	cfg.append = cmdline;
 	cfg.reset_is_failure = true;
+	cfg.split_output = true;
+	cfg.virtio_console = false;
 	if (microvm_initramfs(rootfs, init, "persona-init", &fd, err) < 0)
 		return -1;
 	snprintf(initrd, sizeof(initrd), "/proc/self/fd/%d", fd);

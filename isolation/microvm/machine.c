@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "isolation/microvm/vm.h"
 
@@ -68,7 +69,11 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 		return -1;
 	if (cfg->disk && virtio_blk_create(vm, cfg->disk, cfg->disk_ro, err) < 0)
 		return -1;
-	if (cfg->virtio_console && virtio_console_create(vm, err) < 0)
+	if (cfg->virtio_console && virtio_console_create(vm, STDOUT_FILENO, err) < 0)
+		return -1;
+	/* A workload's stdout and stderr: /dev/hvc0 and /dev/hvc1 in the guest. */
+	if (cfg->split_output &&
+	    (virtio_console_create(vm, STDOUT_FILENO, err) < 0 || virtio_console_create(vm, STDERR_FILENO, err) < 0))
 		return -1;
 	if (cfg->virtio_rng && virtio_rng_create(vm, err) < 0)
 		return -1;

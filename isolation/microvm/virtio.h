@@ -49,6 +49,10 @@ struct virtio_ops {
 	 * the request is malformed (then `why` says how, and the device
 	 * stops as above). */
 	int (*handle)(void *opaque, int q, struct vq_chain *c, uint32_t *written, char *why, size_t why_len);
+	/* Queues (bit n: queue n) whose buffers the device keeps until it
+	 * has data for them (a console's receive queue): a notification
+	 * there completes nothing. */
+	uint32_t passive_queues;
 };
 
 /* Add a virtio-mmio device: the next free window above VM_MMIO_BASE and

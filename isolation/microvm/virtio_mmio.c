@@ -196,7 +196,8 @@ static void queue_notify(struct virtio_dev *d, uint32_t q)
 	char why[256];
 	bool any = false;
 
-	if (q >= (uint32_t)d->ops->nqueues || d->broken || !(d->status & S_DRIVER_OK))
+	if (q >= (uint32_t)d->ops->nqueues || d->broken || !(d->status & S_DRIVER_OK) ||
+	    (d->ops->passive_queues & (1U << q)))
 		return;
 	struct virtqueue *vq = &d->vq[q];
 	if (!vq->ready)

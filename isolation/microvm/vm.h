@@ -171,7 +171,7 @@ int serial_create(struct vm *vm, struct perr *err);     /* serial.c: 8250 at 0x3
 int i8042_create(struct vm *vm, struct perr *err);      /* i8042.c: reset through 0x64 */
 int debug_exit_create(struct vm *vm, struct perr *err); /* debug_exit.c: MICROVM_DEBUG_EXIT_PORT */
 int virtio_blk_create(struct vm *vm, const char *path, bool ro, struct perr *err);
-int virtio_console_create(struct vm *vm, struct perr *err);
+int virtio_console_create(struct vm *vm, int out_fd, struct perr *err); /* transmitq -> out_fd */
 int virtio_rng_create(struct vm *vm, struct perr *err);
 
 /* --- mptable.c: the MP table at VM_EBDA_START (processors, I/O APIC,

@@ -615,13 +615,16 @@ START_TEST(bundled_kernel_runs_a_workload)
 	bool timed_out = false;
 	struct cmd_result r = persona_t(240, NULL, &timed_out, "vm", "run", "--rootfs", "busybox", "--env",
 					"GREETING=hello from the guest", "--hostname", "vmhost", "--", "sh", "-c",
-					"echo $GREETING; hostname; echo hi; exit 3", NULL);
+					"echo $GREETING; hostname; echo hi; echo to-stderr >&2; exit 3", NULL);
 	ck_assert_msg(!timed_out, "the guest did not finish in 240 s; stdout %s stderr %s", r.out, r.err);
 	ck_assert_msg(r.status == 3, "status %d; stdout %s stderr %s", r.status, r.out, r.err);
-	assert_out(&r, "hello from the guest\nvmhost\nhi\n");
+	/* stdout and stderr apart (two virtio consoles), no \r added. */
+	ck_assert_str_eq(r.out, "hello from the guest\nvmhost\nhi\n");
+	assert_err(&r, "to-stderr\n");
 	cmd_result_free(&r);
 	r = persona_t(240, NULL, &timed_out, "vm", "run", "--rootfs", "busybox", "--", "no-such-command", NULL);
 	ck_assert_msg(r.status == 127, "status %d; stdout %s stderr %s", r.status, r.out, r.err);
+	assert_err(&r, "persona-init: no-such-command: error 2 (No such file or directory)\n");
 	cmd_result_free(&r);
 }
 END_TEST

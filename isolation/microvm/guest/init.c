@@ -17,7 +17,8 @@
  * init's argv: the kernel also hands init every parameter it does not
  * know, such as x86's "noxsave").
  * It mounts /proc, /sys, /dev (devtmpfs), /dev/pts and /tmp, sets the
- * hostname, runs the command with that environment, user and directory
+ * hostname, runs the command (stdin the console, stdout /dev/hvc0 and
+ * stderr /dev/hvc1 when persona gave those virtio consoles) with that environment, user and directory
  * (searching PATH as execvp does), waits for it (reaping every orphan, as
  * PID 1 must), and reports the status (docker's convention: the exit
  * code, 128+N for signal N, 126 not executable, 127 not found) through
@@ -36,6 +37,7 @@
 #define SYS_open 2
 #define SYS_close 3
 #define SYS_ioctl 16
+#define SYS_dup2 33
 #define SYS_pause 34
 #define SYS_fork 57
 #define SYS_execve 59
@@ -53,6 +55,8 @@
 #define SYS_ioperm 173
 
 #define O_RDONLY 0
+#define O_WRONLY 1
+#define O_NOCTTY 0400
 #define ENOENT 2
 #define EINTR 4
 #define EBUSY 16
@@ -259,12 +263,44 @@ static long exec_path(char **argv, char **envp, const char *path)
 	return err;
 }
 
+/* `fd` without the "\n" -> "\r\n" mapping: the output stays the
+ * workload's, byte for byte. */
+static void raw_output(int fd)
+{
+	struct termios_k t;
+	if (sys(SYS_ioctl, fd, TCGETS, &t) == 0) {
+		t.c_oflag &= ~(uint32_t)ONLCR;
+		sys(SYS_ioctl, fd, TCSETS, &t);
+	}
+}
+
+/* persona gives a workload two virtio consoles, hvc0 for its stdout and
+ * hvc1 for its stderr, so that they stay apart on the host; without them
+ * both go to the serial console. */
+static void split_output(void)
+{
+	long out = sys(SYS_open, "/dev/hvc0", O_WRONLY | O_NOCTTY, 0);
+	long err = out >= 0 ? sys(SYS_open, "/dev/hvc1", O_WRONLY | O_NOCTTY, 0) : -1;
+
+	if (out >= 0 && err >= 0) {
+		raw_output((int)out);
+		raw_output((int)err);
+		sys(SYS_dup2, out, 1, 0);
+		sys(SYS_dup2, err, 2, 0);
+	}
+	if (out > 2)
+		sys(SYS_close, out, 0, 0);
+	if (err > 2)
+		sys(SYS_close, err, 0, 0);
+}
+
 static __attribute__((noreturn)) void run_child(char **cmd, char **env, const char *path, const char *workdir,
 						 unsigned uid, unsigned gid)
 {
 	long rc;
 
 	sys(SYS_setsid, 0, 0, 0);
+	split_output();
 	rc = sys(SYS_chdir, workdir, 0, 0);
 	if (rc < 0) {
 		say("workdir", workdir, rc);
@@ -298,12 +334,7 @@ static __attribute__((noreturn, used)) void init_main(void)
 	mount_one("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "mode=0620,ptmxmode=0666");
 	mount_one("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 
-	/* The console: no "\n" -> "\r\n", so the output is the workload's. */
-	struct termios_k t;
-	if (sys(SYS_ioctl, 1, TCGETS, &t) == 0) {
-		t.c_oflag &= ~(uint32_t)ONLCR;
-		sys(SYS_ioctl, 1, TCSETS, &t);
-	}
+	raw_output(1);
 
 	long fd = sys(SYS_open, "/proc/cmdline", O_RDONLY, 0);
 	if (fd >= 0) {
