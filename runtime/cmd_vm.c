@@ -132,6 +132,7 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	cfg.append = cmdline;
 	cfg.reset_is_failure = true;
 	cfg.split_output = true;
+	cfg.console_tty = true;
 	cfg.virtio_console = false;
 	if (microvm_initramfs(rootfs, init, "persona-init", &fd, err) < 0)
 		return -1;

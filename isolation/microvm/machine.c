@@ -65,6 +65,7 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 	if (vm_create(vm, cfg->memory & ~0xfffULL, cfg->vcpus, err) < 0)
 		return -1;
 	vm->reset_is_failure = cfg->reset_is_failure;
+	vm->console_tty = cfg->console_tty;
 	if (serial_create(vm, err) < 0 || i8042_create(vm, err) < 0 || debug_exit_create(vm, err) < 0)
 		return -1;
 	if (cfg->disk && virtio_blk_create(vm, cfg->disk, cfg->disk_ro, err) < 0)

@@ -20,6 +20,9 @@
 /* The guest writes one byte to this I/O port to end the VM; the byte
  * (0-255) becomes persona's exit status. */
 #define MICROVM_DEBUG_EXIT_PORT 0x501
+/* ... and to this one when its console is ready for input (see
+ * console_tty below). */
+#define MICROVM_CONSOLE_READY_PORT 0x502
 
 #define MICROVM_MAX_VCPUS 8
 #define MICROVM_MIN_MEMORY (4ULL << 20)
@@ -38,6 +41,10 @@ struct microvm_config {
 	bool virtio_rng;         /* add a virtio entropy device */
 	int vcpus;               /* 1..MICROVM_MAX_VCPUS */
 	uint64_t memory;         /* bytes of guest RAM, MICROVM_MIN..MAX_MEMORY */
+	bool console_tty;        /* the serial console is a Linux tty that a
+				    workload reads: stdin is held until the
+				    guest writes MICROVM_CONSOLE_READY_PORT,
+				    and its end is sent as ^D */
 	bool reset_is_failure;   /* persona's guest init reports through the
 				    debug-exit port: a reset before that (a
 				    kernel panic) ends with status 125 */

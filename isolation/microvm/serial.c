@@ -218,9 +218,14 @@ static void serial_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len
 static void *serial_rx_thread(void *arg)
 {
 	struct serial *s = arg;
-	uint8_t buf[256];
+	uint8_t buf[256], last = '\n';
 	size_t have = 0, off = 0;
 	bool eof = false;
+	/* A Linux tty (persona's workloads): input waits until the guest
+	 * init says the tty is set up (no echo; the driver's probe would
+	 * also flush the FIFO), and the end of stdin becomes ^D, the tty's
+	 * end-of-file in canonical mode (twice after a partial line). */
+	const bool tty = s->vm->console_tty;
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = s->stop_pipe[0], .events = POLLIN },
@@ -237,11 +242,19 @@ static void *serial_rx_thread(void *arg)
 				continue;
 			if (r <= 0) {
 				eof = true;
+				if (tty) {
+					buf[0] = buf[1] = 0x04;
+					have = last == '\n' ? 1 : 2;
+					off = 0;
+				}
 				continue;
 			}
 			have = (size_t)r;
 			off = 0;
+			last = buf[r - 1];
 		}
+		if (have > off && tty && !atomic_load(&s->vm->console_ready))
+			continue;
 		if (have > off) {
 			pthread_mutex_lock(&s->vm->dev_lock);
 			while (off < have && s->rx_count < RX_FIFO)

@@ -80,6 +80,8 @@ struct vm {
 	char cmdline_devices[1024]; /* virtio_mmio.device=... added to the command line */
 
 	bool reset_is_failure;     /* see struct microvm_config */
+	bool console_tty;          /* see struct microvm_config */
+	atomic_bool console_ready; /* MICROVM_CONSOLE_READY_PORT written */
 	struct profile *profile;   /* PERSONA_VM_PROFILE, profile.c */
 	atomic_bool stopping;
 	int exit_status;           /* valid once stopping */

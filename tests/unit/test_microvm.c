@@ -613,13 +613,15 @@ START_TEST(bundled_kernel_runs_a_workload)
 	if (!bundled_kernel(kernel, sizeof(kernel)))
 		SKIP_TEST("no bundled guest kernel (make microvm-kernel builds it, 3-7 minutes)");
 	bool timed_out = false;
-	struct cmd_result r = persona_t(240, NULL, &timed_out, "vm", "run", "--rootfs", "busybox", "--env",
+	struct cmd_result r = persona_t(240, "piped in\n", &timed_out, "vm", "run", "--rootfs", "busybox", "--env",
 					"GREETING=hello from the guest", "--hostname", "vmhost", "--", "sh", "-c",
-					"echo $GREETING; hostname; echo hi; echo to-stderr >&2; exit 3", NULL);
+					"echo $GREETING; hostname; read x; echo got $x; cat; echo hi; echo to-stderr >&2; "
+					"exit 3", NULL);
 	ck_assert_msg(!timed_out, "the guest did not finish in 240 s; stdout %s stderr %s", r.out, r.err);
 	ck_assert_msg(r.status == 3, "status %d; stdout %s stderr %s", r.status, r.out, r.err);
-	/* stdout and stderr apart (two virtio consoles), no \r added. */
-	ck_assert_str_eq(r.out, "hello from the guest\nvmhost\nhi\n");
+	/* stdin through the serial console, not echoed, its end an EOF (cat
+	 * returns); stdout and stderr apart (two virtio consoles), no \r. */
+	ck_assert_str_eq(r.out, "hello from the guest\nvmhost\ngot piped in\nhi\n");
 	assert_err(&r, "to-stderr\n");
 	cmd_result_free(&r);
 	r = persona_t(240, NULL, &timed_out, "vm", "run", "--rootfs", "busybox", "--", "no-such-command", NULL);

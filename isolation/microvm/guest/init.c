@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #define DEBUG_EXIT_PORT 0x501
+#define CONSOLE_READY_PORT 0x502
 #define MAX_ENV 128
 #define MAX_WORDS 512
 
@@ -66,6 +67,7 @@
 #define TCGETS 0x5401
 #define TCSETS 0x5402
 #define ONLCR 0x4
+#define ECHO 0x8
 
 struct termios_k {
 	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
@@ -335,6 +337,17 @@ static __attribute__((noreturn, used)) void init_main(void)
 	mount_one("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 
 	raw_output(1);
+	/* The console is the workload's stdin: no echo of what persona feeds
+	 * it; canonical mode stays, so that ^D (the host's end of input)
+	 * ends it. */
+	struct termios_k t;
+	if (sys(SYS_ioctl, 0, TCGETS, &t) == 0) {
+		t.c_lflag &= ~(uint32_t)ECHO;
+		sys(SYS_ioctl, 0, TCSETS, &t);
+	}
+	/* ... and then persona may send it. */
+	if (sys(SYS_ioperm, DEBUG_EXIT_PORT, 2, 1) == 0)
+		__asm__ volatile("outb %0, %1" : : "a"((uint8_t)1), "Nd"((uint16_t)CONSOLE_READY_PORT));
 
 	long fd = sys(SYS_open, "/proc/cmdline", O_RDONLY, 0);
 	if (fd >= 0) {
