@@ -29,6 +29,7 @@ static const char usage[] =
 	"  inspect  Show a container's (or an image's) state and spec as JSON\n"
 	"  spec     Write a default OCI config.json\n"
 	"  binfmt   Register FreeBSD programs with binfmt_misc (install, uninstall, status)\n"
+	"  vm       Boot a kernel in persona's KVM micro-VM (vm run --kernel FILE ...)\n"
 	"  pull     Pull an image from a registry\n"
 	"  push     Push an image to a registry\n"
 	"  login    Keep credentials for a registry\n"
@@ -53,6 +54,7 @@ static const struct {
 	{ "run", cmd_run },   { "exec", cmd_exec },     { "ps", cmd_ps },       { "stop", cmd_stop },
 	{ "kill", cmd_kill }, { "rm", cmd_rm },         { "logs", cmd_logs },   { "inspect", cmd_inspect },
 	{ "spec", cmd_spec }, { "binfmt", cmd_binfmt },
+	{ "vm", cmd_vm },
 };
 
 char **persona_argv;

@@ -1,0 +1,71 @@
+/* persona: the bundled KVM micro-VM (isolation/microvm).
+ *
+ * One call boots a guest on /dev/kvm with persona's own VMM and returns
+ * when it ends.  The guest is a Linux kernel (ELF vmlinux or bzImage,
+ * Documentation/arch/x86/boot.rst, entered at its 64-bit entry point) or
+ * any ELF64 image that follows the same 64-bit entry convention (the
+ * project's test guest, tests/microvm/).  Devices: an 8250 UART on 0x3f8,
+ * IRQ 4 (the console: persona's stdout), i8042 reset, the debug-exit port
+ * and virtio-mmio (virtio 1.x) console, block and rng devices announced on
+ * the kernel command line (docs/microvm.md).
+ */
+#ifndef PERSONA_ISOLATION_MICROVM_H
+#define PERSONA_ISOLATION_MICROVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+/* The guest writes one byte to this I/O port to end the VM; the byte
+ * (0-255) becomes persona's exit status. */
+#define MICROVM_DEBUG_EXIT_PORT 0x501
+/* ... and to this one when its console is ready for input (see
+ * console_tty below). */
+#define MICROVM_CONSOLE_READY_PORT 0x502
+
+#define MICROVM_MAX_VCPUS 8
+#define MICROVM_MIN_MEMORY (4ULL << 20)
+/* RAM is one slot below the MMIO hole at 3 GiB. */
+#define MICROVM_MAX_MEMORY (3ULL << 30)
+
+struct microvm_config {
+	const char *kernel;      /* path: ELF64 vmlinux or bzImage; required */
+	const char *initrd;      /* path or NULL */
+	const char *disk;        /* raw image for virtio-blk, or NULL */
+	bool disk_ro;            /* the guest sees VIRTIO_BLK_F_RO; opened O_RDONLY */
+	const char *append;      /* kernel command line (persona adds its devices) */
+	bool virtio_console;     /* add a virtio console (its output: stdout) */
+	bool split_output;       /* two more: the guest's hvc0 to stdout, hvc1
+				    to stderr (persona's guest init uses them) */
+	bool virtio_rng;         /* add a virtio entropy device */
+	int vcpus;               /* 1..MICROVM_MAX_VCPUS */
+	uint64_t memory;         /* bytes of guest RAM, MICROVM_MIN..MAX_MEMORY */
+	bool console_tty;        /* the serial console is a Linux tty that a
+				    workload reads: stdin is held until the
+				    guest writes MICROVM_CONSOLE_READY_PORT,
+				    and its end is sent as ^D */
+	bool reset_is_failure;   /* persona's guest init reports through the
+				    debug-exit port: a reset before that (a
+				    kernel panic) ends with status 125 */
+};
+
+/* Boot the guest described by `cfg`, run it until it ends, return how.
+ *
+ * Out: *status = the exit status persona reports: the debug-exit byte;
+ * 0 when the guest resets the machine (i8042 command 0xfe); 125 after a
+ * guest crash (triple fault, an instruction KVM cannot emulate), with a
+ * message on stderr naming the guest RIP.
+ * Returns 0 when the guest ran (whatever its status), -1 + err when the VM
+ * could not be made (no /dev/kvm, not a kernel, initrd too large, memory
+ * too small, disk unreadable, ...); nothing is left behind then. */
+int microvm_run(const struct microvm_config *cfg, int *status, struct perr *err);
+
+/* An initramfs of the directory `rootfs` plus the file `init` as
+ * `init_name` (e.g. "persona-init") and a /dev/console node: an
+ * uncompressed cpio "newc" archive in a memfd (close-on-exec), so nothing
+ * is written to disk; pass "/proc/self/fd/N" as the initrd.  Symbolic
+ * links are stored as links, never followed.  Out: *fd.  -1 + err. */
+int microvm_initramfs(const char *rootfs, const char *init, const char *init_name, int *fd, struct perr *err);
+
+#endif

@@ -1,0 +1,362 @@
+/* persona vm run: boot a guest kernel in persona's micro-VM
+ * (isolation/microvm, docs/microvm.md), console on the terminal. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/parse.h"
+#include "isolation/microvm/microvm.h"
+#include "runtime/commands.h"
+
+#define VM_DEFAULT_MEMORY (256ULL << 20)
+
+static const char vm_usage[] =
+	"Usage: persona vm run --kernel FILE [OPTIONS]\n"
+	"       persona vm run [--kernel FILE] --rootfs DIR [OPTIONS] [--] CMD [ARG...]\n"
+	"\n"
+	"Boot a Linux kernel (ELF vmlinux or bzImage) in persona's KVM micro-VM.  The serial\n"
+	"console (ttyS0) is persona's stdout.  The guest ends the VM by resetting the machine\n"
+	"(exit status 0) or by writing a byte to I/O port 0x501 (that byte is the exit status).\n"
+	"\n"
+	"Options:\n"
+	"  --kernel FILE        the kernel: ELF vmlinux or bzImage (gzip, xz or zstd payload)\n"
+	"  --initrd FILE        an initrd or initramfs, loaded at the top of guest memory\n"
+	"  --disk FILE[,ro]     a raw disk image as a virtio-blk device (read-only with ,ro)\n"
+	"  --append ARGS        the kernel command line (default \"console=ttyS0 reboot=k panic=-1\");\n"
+	"                       persona adds virtio_mmio.device= for its devices\n"
+	"  --vcpus N            virtual CPUs, 1 to 8 (default 1)\n"
+	"  --memory SIZE        guest memory, 4m to 3g (default 256m)\n"
+	"  --virtio-console     add a virtio console (its output goes to stdout too)\n"
+	"  --rng                add a virtio entropy device (the host's getrandom)\n"
+	"  --rootfs DIR         run CMD from DIR in the guest: DIR and persona's guest init become\n"
+	"                       the initramfs; the kernel defaults to the bundled one.  DIR\n"
+	"                       \"busybox\": persona's embedded busybox image\n"
+	"  --workdir DIR, --env NAME=VALUE, --hostname NAME, --user UID[:GID]\n"
+	"                       the command's, with --rootfs\n"
+	"  --help               this text\n"
+	"\n"
+	"Exit status: the guest's (see above), 125 when persona or the VM failed.\n";
+
+
+/* A workload for the guest init (isolation/microvm/guest/init.c): what
+ * the OCI spec's process and hostname say. */
+struct vm_workload {
+	char *const *args;     /* NULL-terminated */
+	char *const *env;      /* NULL-terminated NAME=VALUE, or NULL */
+	const char *cwd, *hostname;
+	unsigned uid, gid;
+};
+
+/* `name` next to this binary (the build tree), else in
+ * ../libexec/persona/ (make install).  -1 when neither exists. */
+static int find_beside_self(const char *name, char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	char *dir = dirname(self);
+	snprintf(out, len, "%s/%s", dir, name);
+	if (access(out, R_OK) == 0)
+		return 0;
+	snprintf(out, len, "%s/../libexec/persona/%s", dir, name);
+	return access(out, R_OK) == 0 ? 0 : -1;
+}
+
+/* Append " word" to the command line, double-quoted when it holds spaces
+ * (the kernel's own rule, next_arg() in lib/cmdline.c). */
+static int cmdline_add(char *buf, size_t len, const char *prefix, const char *word, struct perr *err)
+{
+	size_t used = strlen(buf);
+	bool quote = strchr(word, ' ') || strchr(word, '\t');
+
+	if (strpbrk(word, "\"\n"))
+		return perr_set(err, 0, "\"%s\": a double quote or newline cannot pass the kernel command line",
+				word);
+	int n = snprintf(buf + used, len - used, quote ? " %s\"%s\"" : " %s%s", prefix, word);
+	if (n < 0 || (size_t)n >= len - used)
+		return perr_set(err, 0, "the command, environment and options exceed the kernel command line "
+				"(2047 bytes)");
+	return 0;
+}
+
+static int vm_run_workload(const char *rootfs, const struct vm_workload *w, const struct microvm_config *base,
+			   int *status, struct perr *err)
+{
+	struct microvm_config cfg = *base;
+	char kernel[PATH_MAX], init[PATH_MAX], initrd[64], cmdline[2048];
+	int fd;
+
+	if (!w->args || !w->args[0])
+		return perr_set(err, 0, "no command to run");
+	if (!cfg.kernel) {
+		const char *k = getenv("PERSONA_VM_KERNEL");
+		if (k && *k)
+			snprintf(kernel, sizeof(kernel), "%s", k);
+		else if (find_beside_self("persona-vmlinux", kernel, sizeof(kernel)) < 0)
+			return perr_set(err, 0, "no guest kernel: build the bundled one (make microvm-kernel), "
+					"set PERSONA_VM_KERNEL or give --kernel");
+		cfg.kernel = kernel;
+	}
+	if (find_beside_self("persona-guest-init", init, sizeof(init)) < 0)
+		return perr_set(err, 0, "persona-guest-init not found next to persona (make builds it)");
+	/* quiet: the console is the workload's output.  rdinit: ours. */
+	snprintf(cmdline, sizeof(cmdline), "%s", cfg.append ? cfg.append
+			 : "console=ttyS0 quiet loglevel=1 reboot=k panic=-1 rdinit=/persona-init");
+	if (w->hostname && *w->hostname && cmdline_add(cmdline, sizeof(cmdline), "persona.hostname=", w->hostname, err) < 0)
+		return -1;
+	if (w->cwd && *w->cwd && cmdline_add(cmdline, sizeof(cmdline), "persona.workdir=", w->cwd, err) < 0)
+		return -1;
+	if (w->uid || w->gid) {
+		char user[32];
+		snprintf(user, sizeof(user), "%u:%u", w->uid, w->gid);
+		if (cmdline_add(cmdline, sizeof(cmdline), "persona.user=", user, err) < 0)
+			return -1;
+	}
+	for (char *const *e = w->env; e && *e; e++)
+		if (cmdline_add(cmdline, sizeof(cmdline), "persona.env=", *e, err) < 0)
+			return -1;
+	if (cmdline_add(cmdline, sizeof(cmdline), "", "--", err) < 0)
+		return -1;
+	for (char *const *a = w->args; *a; a++)
+		if (cmdline_add(cmdline, sizeof(cmdline), "", *a, err) < 0)
+			return -1;
+	cfg.append = cmdline;
+	cfg.reset_is_failure = true;
+	cfg.split_output = true;
+	cfg.console_tty = true;
+	cfg.virtio_console = false;
+	if (microvm_initramfs(rootfs, init, "persona-init", &fd, err) < 0)
+		return -1;
+	snprintf(initrd, sizeof(initrd), "/proc/self/fd/%d", fd);
+	cfg.initrd = initrd;
+	int rc = microvm_run(&cfg, status, err);
+	close(fd);
+	return rc;
+}
+
+static char **json_strv(const json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	char **v = calloc(n + 1, sizeof(char *));
+	json_t *x;
+
+	if (!v)
+		return NULL;
+	json_array_foreach(arr, i, x)
+		v[i] = (char *)(json_string_value(x) ? json_string_value(x) : "");
+	return v;
+}
+
+int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char *vcpus, const char *memory)
+{
+	json_t *proc = json_object_get(spec, "process"), *user = json_object_get(proc, "user");
+	struct microvm_config cfg = { .kernel = kernel, .vcpus = 1, .memory = VM_DEFAULT_MEMORY };
+	struct perr err = { 0 };
+	char **args = NULL, **env = NULL;
+	int status = 125;
+
+	if (vcpus) {
+		uint64_t n;
+		if (parse_uint64(vcpus, &n, &err) < 0 || n < 1 || n > MICROVM_MAX_VCPUS) {
+			fprintf(stderr, "persona: --vcpus \"%s\": must be 1 to %d\n", vcpus, MICROVM_MAX_VCPUS);
+			return 125;
+		}
+		cfg.vcpus = (int)n;
+	}
+	if (memory) {
+		int64_t bytes;
+		if (parse_size(memory, false, &bytes, &err) < 0) {
+			fprintf(stderr, "persona: --memory: %s\n", err.msg);
+			return 125;
+		}
+		cfg.memory = (uint64_t)bytes;
+	}
+	args = json_strv(json_object_get(proc, "args"));
+	env = json_strv(json_object_get(proc, "env"));
+	struct vm_workload w = {
+		.args = args,
+		.env = env,
+		.cwd = json_string_value(json_object_get(proc, "cwd")),
+		.hostname = json_string_value(json_object_get(spec, "hostname")),
+		.uid = (unsigned)json_integer_value(json_object_get(user, "uid")),
+		.gid = (unsigned)json_integer_value(json_object_get(user, "gid")),
+	};
+	fflush(stdout);
+	if (!args || !env)
+		perr_set(&err, ENOMEM, "spec");
+	if ((!args || !env) || vm_run_workload(rootfs, &w, &cfg, &status, &err) < 0) {
+		fprintf(stderr, "persona: vm: %s\n", err.msg);
+		status = 125;
+	}
+	free(args);
+	free(env);
+	return status;
+}
+
+static int vm_fail(struct perr *err)
+{
+	fprintf(stderr, "persona: vm run: %s\n", err->msg);
+	return 125;
+}
+
+static int cmd_vm_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },  { "initrd", required_argument, NULL, 'i' },
+		{ "disk", required_argument, NULL, 'd' },    { "append", required_argument, NULL, 'a' },
+		{ "vcpus", required_argument, NULL, 'c' },   { "memory", required_argument, NULL, 'm' },
+		{ "virtio-console", no_argument, NULL, 'C' }, { "rng", no_argument, NULL, 'R' },
+		{ "rootfs", required_argument, NULL, 'r' },  { "workdir", required_argument, NULL, 'w' },
+		{ "env", required_argument, NULL, 'e' },     { "hostname", required_argument, NULL, 'H' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+	};
+	struct vm_workload w = { .hostname = "persona" };
+	const char *rootfs = NULL;
+	char *envv[65] = { 0 };
+	int nenv = 0;
+	struct microvm_config cfg = { .vcpus = 1, .memory = VM_DEFAULT_MEMORY };
+	struct perr err = { 0 };
+	char *disk = NULL;
+	int c, status = 125;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg.kernel = optarg;
+			break;
+		case 'i':
+			cfg.initrd = optarg;
+			break;
+		case 'd': {
+			free(disk);
+			disk = strdup(optarg);
+			if (!disk)
+				return 125;
+			size_t n = strlen(disk);
+			if (n > 3 && !strcmp(disk + n - 3, ",ro")) {
+				disk[n - 3] = '\0';
+				cfg.disk_ro = true;
+			} else if (n > 3 && !strcmp(disk + n - 3, ",rw")) {
+				disk[n - 3] = '\0';
+			}
+			cfg.disk = disk;
+			break;
+		}
+		case 'a':
+			cfg.append = optarg;
+			break;
+		case 'c': {
+			uint64_t n;
+			if (parse_uint64(optarg, &n, &err) < 0 || n < 1 || n > MICROVM_MAX_VCPUS) {
+				fprintf(stderr, "persona: vm run: --vcpus \"%s\": must be 1 to %d\n", optarg,
+					MICROVM_MAX_VCPUS);
+				free(disk);
+				return 125;
+			}
+			cfg.vcpus = (int)n;
+			break;
+		}
+		case 'm': {
+			int64_t bytes;
+			if (parse_size(optarg, false, &bytes, &err) < 0) {
+				perr_prefix(&err, "--memory");
+				free(disk);
+				return vm_fail(&err);
+			}
+			cfg.memory = (uint64_t)bytes;
+			break;
+		}
+		case 'C':
+			cfg.virtio_console = true;
+			break;
+		case 'R':
+			cfg.virtio_rng = true;
+			break;
+		case 'r':
+			rootfs = optarg;
+			break;
+		case 'w':
+			w.cwd = optarg;
+			break;
+		case 'H':
+			w.hostname = optarg;
+			break;
+		case 'u':
+			if (sscanf(optarg, "%u:%u", &w.uid, &w.gid) < 1) {
+				fprintf(stderr, "persona: vm run: --user \"%s\": not UID[:GID]\n", optarg);
+				free(disk);
+				return 125;
+			}
+			break;
+		case 'e':
+			if (nenv < 64)
+				envv[nenv++] = optarg;
+			break;
+		case 'h':
+			usage_print(vm_usage);
+			free(disk);
+			return 0;
+		default:
+			fputs(vm_usage, stderr);
+			free(disk);
+			return 125;
+		}
+	}
+	if (rootfs) {
+		char bb[PATH_MAX];
+		/* "busybox": persona's embedded default image, as in persona run. */
+		if (!strcmp(rootfs, "busybox")) {
+			if (busybox_rootfs(bb, sizeof(bb), &err) < 0) {
+				free(disk);
+				return vm_fail(&err);
+			}
+			rootfs = bb;
+		}
+		w.args = argv + optind;
+		w.env = envv;
+		fflush(stdout);
+		if (vm_run_workload(rootfs, &w, &cfg, &status, &err) < 0)
+			status = vm_fail(&err);
+		free(disk);
+		return status;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "persona: vm run: unexpected argument \"%s\"\n", argv[optind]);
+		free(disk);
+		return 125;
+	}
+	if (!cfg.kernel) {
+		fputs("persona: vm run: --kernel FILE is required\n", stderr);
+		free(disk);
+		return 125;
+	}
+	fflush(stdout);
+	if (microvm_run(&cfg, &status, &err) < 0)
+		status = vm_fail(&err);
+	free(disk);
+	return status;
+}
+
+int cmd_vm(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "run")) {
+		optind = 0;
+		return cmd_vm_run(argc - 1, argv + 1);
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage_print(vm_usage);
+		return 0;
+	}
+	fputs(vm_usage, stderr);
+	return 125;
+}
