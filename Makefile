@@ -111,7 +111,7 @@ integration: $(BUILD)/persona $(BUILD)/persona-image $(INTEG_BINS)
 	@PERSONA_BIN=$(abspath $(BUILD)/persona) ./tests/run-suites.sh $(INTEG_BINS)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INTEG_BINS)
+	@$(MAKE) --no-print-directory all microvm-kernel $(UNIT_BINS) $(INTEG_BINS)
 	@./tests/fuzz/run-corpus.sh || [ $$? -eq 2 ]
 	@PERSONA_BIN=$(abspath $(BUILD)/persona) ./tests/run-suites.sh $(UNIT_BINS) $(INTEG_BINS)
 
@@ -167,7 +167,8 @@ $(BUILD)/persona-guest-init: isolation/microvm/guest/init.c
 # The bundled guest kernel: Debian's linux-source-6.1, tinyconfig plus
 # isolation/microvm/kernel/guest.config and its patches, built once into a
 # cache outside the tree (3-7 minutes on 2 cores), then linked here as
-# $(BUILD)/persona-vmlinux.  Not part of `all`: run `make microvm-kernel`.
+# $(BUILD)/persona-vmlinux.  Not part of `all` (`make check` builds it, for the
+# suite that boots it): run `make microvm-kernel`.
 MICROVM_KERNEL_CACHE ?= /var/cache/persona/kernel
 DEPS += linux-source-6.1 bc flex bison libelf-dev
 .PHONY: microvm-kernel

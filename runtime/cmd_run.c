@@ -68,6 +68,10 @@ static const char run_usage[] =
 	"      --init                 run a minimal init as PID 1 that reaps zombies\n"
 	"      --network none|host    loopback only (default), or the host's network\n"
 	"      --trace                print each translated system call (FreeBSD programs)\n"
+	"      --isolation container|vm  a container (default), or persona's KVM micro-VM with a\n"
+	"                             kernel of its own (the bundled one, or --kernel FILE)\n"
+	"      --kernel FILE          with --isolation vm: the guest kernel\n"
+	"      --vcpus N              with --isolation vm: virtual CPUs (--memory: the VM's memory)\n"
 	"      --trap MODE            how FreeBSD programs' system calls are caught: sud (Syscall\n"
 	"                             User Dispatch, the default where the kernel has it), seccomp,\n"
 	"                             or ptrace (a tracer process: slow, for debugging)\n"
@@ -76,7 +80,7 @@ static const char run_usage[] =
 enum {
 	OPT_NAME = 256, OPT_RM, OPT_ENV_FILE, OPT_TMPFS, OPT_READ_ONLY, OPT_MEMORY_SWAP, OPT_CPUS,
 	OPT_CPUSET, OPT_PIDS, OPT_ULIMIT, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY,
-	OPT_INIT, OPT_NETWORK, OPT_HELP, OPT_TRACE, OPT_TRAP,
+	OPT_INIT, OPT_NETWORK, OPT_HELP, OPT_TRACE, OPT_TRAP, OPT_ISOLATION, OPT_KERNEL, OPT_VCPUS,
 };
 
 static void strv_add(struct strv *s, const char *v)
@@ -145,6 +149,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "trap", required_argument, NULL, OPT_TRAP },
+		{ "isolation", required_argument, NULL, OPT_ISOLATION },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -181,6 +188,15 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_INIT: o->init = true; break;
 		case OPT_NETWORK: o->network = optarg; break;
 		case OPT_TRACE: o->trace = true; break;
+		case OPT_ISOLATION:
+			if (strcmp(optarg, "container") && strcmp(optarg, "vm")) {
+				fprintf(stderr, "persona: --isolation \"%s\": use container or vm\n", optarg);
+				return 125;
+			}
+			o->isolation = optarg;
+			break;
+		case OPT_KERNEL: o->vm_kernel = optarg; break;
+		case OPT_VCPUS: o->vcpus = optarg; break;
 		case OPT_TRAP:
 			if (strcmp(optarg, "sud") && strcmp(optarg, "seccomp") && strcmp(optarg, "ptrace")) {
 				fprintf(stderr, "persona: --trap \"%s\": use sud, seccomp or ptrace\n", optarg);
@@ -265,43 +281,14 @@ static void command_string(const json_t *spec, char *buf, size_t len)
  * the container sees, for -u NAME).  0, or the exit status to return. */
 static int prepare_image(struct run_opts *o, char *rootfs, size_t len, json_t **image)
 {
-	char helper[PATH_MAX + 32];
-	int p[2], st;
-	pid_t pid;
-	json_error_t je;
 	json_t *layers;
 	size_t i, total = 0;
 	char *joined, *q;
+	int r;
 
-	*image = img_prepared_lookup(NULL, o->image);
-	if (*image)
-		goto answered;
-	if (image_helper_path(helper, sizeof(helper)) < 0) {
-		fprintf(stderr, "persona: image \"%s\": the image helper persona-image is missing\n", o->image);
-		return 125;
-	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return perror("persona: pipe"), 125;
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		execl(helper, "persona-image", "prepare", o->image, (char *)NULL);
-		_exit(125);
-	}
-	close(p[1]);
-	FILE *f = fdopen(p[0], "r");
-	*image = f ? json_loadf(f, 0, &je) : NULL;
-	if (f)
-		fclose(f);
-	else
-		close(p[0]);
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		json_decref(*image);
-		*image = NULL;
-		return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 125;
-	}
-answered:
+	*image = image_prepare(o->image, &r);
+	if (!*image)
+		return r;
 	layers = json_object_get(*image, "lowerdirs");
 	if (!json_array_size(layers)) {
 		fprintf(stderr, "persona: image \"%s\": has no layers to run\n", o->image);
@@ -501,6 +488,34 @@ int cmd_run(int argc, char **argv)
 	spec = spec_from_run(&o, st.id, &err);
 	if (!spec)
 		goto fail;
+	/* --isolation vm: the same spec, in persona's micro-VM (cmd_vm.c) */
+	if (o.isolation && !strcmp(o.isolation, "vm")) {
+		char merged[PATH_MAX];
+		const char *root = rootfs;
+		if (o.detach || o.tty || o.volumes.n || o.tmpfs.n) {
+			fprintf(stderr, "persona: --isolation vm: -d, -t, -v and --tmpfs do not apply to a micro-VM yet\n");
+			free_opts(&o);
+			return 125;
+		}
+		if (o.lowerdirs) {
+			r = image_merged_root(o.image, merged, sizeof(merged));
+			if (r) {
+				free_opts(&o);
+				return r;
+			}
+			root = merged;
+		}
+		r = vm_run_spec(root, spec, o.vm_kernel, o.vcpus, o.memory);
+		if (root == merged)
+			image_merged_release(merged);
+		free_opts(&o);
+		return r;
+	}
+	if (o.vm_kernel || o.vcpus) {
+		fprintf(stderr, "persona: --kernel and --vcpus need --isolation vm\n");
+		free_opts(&o);
+		return 125;
+	}
 	if (state_create(&st, &err) < 0)
 		goto fail;
 	snprintf(st.status, sizeof(st.status), "creating");

@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@
 
 static const char vm_usage[] =
 	"Usage: persona vm run --kernel FILE [OPTIONS]\n"
-	"       persona vm run [--kernel FILE] --rootfs DIR [OPTIONS] [--] CMD [ARG...]\n"
+	"       persona vm run [--kernel FILE] --rootfs DIR|IMAGE [OPTIONS] [--] CMD [ARG...]\n"
 	"\n"
 	"Boot a Linux kernel (ELF vmlinux or bzImage) in persona's KVM micro-VM.  The serial\n"
 	"console (ttyS0) is persona's stdout.  The guest ends the VM by resetting the machine\n"
@@ -34,9 +35,9 @@ static const char vm_usage[] =
 	"  --memory SIZE        guest memory, 4m to 3g (default 256m)\n"
 	"  --virtio-console     add a virtio console (its output goes to stdout too)\n"
 	"  --rng                add a virtio entropy device (the host's getrandom)\n"
-	"  --rootfs DIR         run CMD from DIR in the guest: DIR and persona's guest init become\n"
+	"  --rootfs DIR|IMAGE   run CMD from DIR in the guest: DIR and persona's guest init become\n"
 	"                       the initramfs; the kernel defaults to the bundled one.  DIR\n"
-	"                       \"busybox\": persona's embedded busybox image\n"
+	"                       or an image of the store (\"busybox\": the default one)\n"
 	"  --workdir DIR, --env NAME=VALUE, --hostname NAME, --user UID[:GID]\n"
 	"                       the command's, with --rootfs\n"
 	"  --help               this text\n"
@@ -313,20 +314,25 @@ static int cmd_vm_run(int argc, char **argv)
 		}
 	}
 	if (rootfs) {
-		char bb[PATH_MAX];
-		/* "busybox": persona's embedded default image, as in persona run. */
-		if (!strcmp(rootfs, "busybox")) {
-			if (busybox_rootfs(bb, sizeof(bb), &err) < 0) {
+		char merged[PATH_MAX];
+		struct stat sb;
+		/* not a directory: an image of the store ("busybox", the default
+		 * one, is made there on first use), its layers stacked */
+		if (stat(rootfs, &sb) < 0 && rootfs[0] != '/' && rootfs[0] != '.') {
+			int r = image_merged_root(rootfs, merged, sizeof(merged));
+			if (r) {
 				free(disk);
-				return vm_fail(&err);
+				return r;
 			}
-			rootfs = bb;
+			rootfs = merged;
 		}
 		w.args = argv + optind;
 		w.env = envv;
 		fflush(stdout);
 		if (vm_run_workload(rootfs, &w, &cfg, &status, &err) < 0)
 			status = vm_fail(&err);
+		if (rootfs == merged)
+			image_merged_release(merged);
 		free(disk);
 		return status;
 	}

@@ -63,6 +63,24 @@ int image_helper_path(char *out, size_t len);
  * its arguments).  Returns only on failure, with 125 (message printed). */
 int run_image_helper(char *const *argv);
 
+/* What `persona run IMAGE` needs of an image in the store: the
+ * prepared-root cache's answer (images/prepared.h) when it holds, else
+ * `persona-image prepare IMAGE`'s (which unpacks the layers when needed):
+ * {"lowerdirs": [top first], "passwd_layer": DIR or null, "config": {...}},
+ * a new reference.  NULL with *status the exit status to return (the
+ * helper printed why). */
+struct json_t;
+struct json_t *image_prepare(const char *image, int *status);
+
+/* The image's root filesystem as one directory, for the micro-VM: its
+ * only layer, or its layers stacked read-only with overlayfs on a
+ * /tmp/persona-merged-XXXXXX directory in a new mount namespace of this
+ * process (unshare(CLONE_NEWNS); root only), gone when it exits.
+ * 0, or the exit status after a message. */
+int image_merged_root(const char *image, char *out, size_t len);
+/* Undo image_merged_root (unmount and remove the directory it made). */
+void image_merged_release(const char *dir);
+
 /* Print usage for a sub-command to stdout. */
 void usage_print(const char *text);
 

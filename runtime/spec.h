@@ -25,6 +25,8 @@ struct run_opts {
 	int container_opts;         /* how many options other than --trace were given */
 	int no_new_privs;           /* -1 default (on), 0 off, 1 on */
 	struct strv env, env_files, volumes, tmpfs, ulimits, cap_add, cap_drop, labels;
+	const char *isolation;      /* NULL or "container", or "vm" (the micro-VM) */
+	const char *vm_kernel, *vcpus;   /* --kernel, --vcpus with --isolation vm */
 	const char *image;          /* as the user named it */
 	const char *rootfs;         /* the directory to use as the lower layer */
 	const char *const *args;    /* the command, NULL-terminated; may be empty */
