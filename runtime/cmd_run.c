@@ -478,6 +478,10 @@ int cmd_run(int argc, char **argv)
 			free_opts(&o);
 			return r;
 		}
+		/* an image may ask for the micro-VM; --isolation decides */
+		const char *want = json_str(json_object_get(o.image_config, "Labels"), "io.persona.isolation");
+		if (!o.isolation && want && !strcmp(want, "vm"))
+			o.isolation = "vm";
 	}
 	o.rootfs = rootfs;
 	state_new_id(st.id);
