@@ -198,6 +198,29 @@ START_TEST(threads_critical_section_semaphore)
 }
 END_TEST
 
+/* A program linked against the Universal CRT: its C library comes from
+ * api-ms-win-crt-*.dll (ucrtbase's API sets); start-up through
+ * _configure_narrow_argv and _initialize_narrow_environment, printf
+ * through __stdio_common_vfprintf/vsprintf, files, heap, qsort, strtod,
+ * time, atexit and the exit code. */
+START_TEST(ucrt_program)
+{
+	char *dir = make_temp_dir("ucrt");
+	char *path;
+	ck_assert(asprintf(&path, "%s/data.txt", dir) > 0);
+	const char *args[] = { path, "7", NULL };
+	char *env[] = { "PERSONA_UCRT_VAR=set by the test", "PATH=/usr/bin:/bin", NULL };
+	char **saved = environ;
+
+	environ = env;
+	differential("ucrt_basic", args, env);
+	environ = saved;
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(winpthreads_setjmp)
 {
 	differential("pthreads", NULL, environ);
@@ -474,6 +497,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, args_env_exit_code);
 	tcase_add_test(tc, stdio_file_qsort_malloc);
 	tcase_add_test(tc, threads_critical_section_semaphore);
+	tcase_add_test(tc, ucrt_program);
 	tcase_add_test(tc, winpthreads_setjmp);
 	tcase_add_test(tc, cxx_exceptions_static);
 	tcase_add_test(tc, cxx_exceptions_real_dlls);

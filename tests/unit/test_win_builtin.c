@@ -38,6 +38,54 @@ START_TEST(dll_names)
 }
 END_TEST
 
+/* API sets: api-ms-win-crt-* name ucrtbase, api-ms-win-core-* and
+ * kernelbase kernel32; the UCRT shares msvcrt's functions where their
+ * meaning is the same, but not msvcrt's own start-up or printf family. */
+START_TEST(api_sets_and_ucrtbase)
+{
+	ck_assert_ptr_eq(win_builtin_dll("ucrtbase.dll"), &win_dll_ucrtbase);
+	ck_assert_ptr_eq(win_builtin_dll("api-ms-win-crt-runtime-l1-1-0.dll"), &win_dll_ucrtbase);
+	ck_assert_ptr_eq(win_builtin_dll("API-MS-WIN-CRT-STDIO-L1-1-0.DLL"), &win_dll_ucrtbase);
+	ck_assert_ptr_eq(win_builtin_dll("api-ms-win-core-synch-l1-2-0.dll"), &win_dll_kernel32);
+	ck_assert_ptr_eq(win_builtin_dll("KernelBase.dll"), &win_dll_kernel32);
+	ck_assert_ptr_null(win_builtin_dll("api-ms-win-crt-"));
+	ck_assert_ptr_null(win_builtin_dll("api-ms-win-foo-l1-1-0.dll"));
+	ck_assert_ptr_eq(win_builtin_export(&win_dll_ucrtbase, "malloc"), win_builtin_export(&win_dll_msvcrt, "malloc"));
+	ck_assert_ptr_nonnull(win_builtin_export(&win_dll_ucrtbase, "__stdio_common_vfprintf"));
+	ck_assert_ptr_nonnull(win_builtin_export(&win_dll_ucrtbase, "_configure_narrow_argv"));
+	ck_assert_ptr_null(win_builtin_export(&win_dll_ucrtbase, "__getmainargs"));
+	ck_assert_ptr_null(win_builtin_export(&win_dll_ucrtbase, "printf"));
+	ck_assert_ptr_null(win_builtin_export(&win_dll_ucrtbase, "_fmode"));
+}
+END_TEST
+
+typedef int(CDECL *common_vsprintf)(ULONGLONG, char *, size_t, const char *, void *, const uint64_t *);
+
+/* __stdio_common_vsprintf's options: C99 snprintf, _vsnprintf's legacy
+ * termination, and the default (truncate, terminate, -1). */
+START_TEST(ucrt_common_vsprintf_options)
+{
+	common_vsprintf f = (common_vsprintf)win_builtin_export(&win_dll_ucrtbase, "__stdio_common_vsprintf");
+	uint64_t args[] = { 12345 };
+	char buf[8];
+
+	memset(buf, 'x', sizeof buf);
+	ck_assert_int_eq(f(2, buf, 4, "%d", NULL, args), 5);
+	ck_assert_str_eq(buf, "123");
+	ck_assert_int_eq(f(2, NULL, 0, "%d", NULL, args), 5);
+	memset(buf, 'x', sizeof buf);
+	ck_assert_int_eq(f(1, buf, 5, "%d", NULL, args), 5);
+	ck_assert(!memcmp(buf, "12345x", 6));
+	ck_assert_int_eq(f(1, buf, 3, "%d", NULL, args), -1);
+	ck_assert(!memcmp(buf, "12345x", 6));
+	memset(buf, 'x', sizeof buf);
+	ck_assert_int_eq(f(0, buf, 4, "%d", NULL, args), -1);
+	ck_assert_str_eq(buf, "123");
+	ck_assert_int_eq(f(0, buf, 8, "%d", NULL, args), 5);
+	ck_assert_str_eq(buf, "12345");
+}
+END_TEST
+
 START_TEST(utf16_round_trip)
 {
 	const char *s = "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80";
@@ -138,6 +186,8 @@ Suite *make_suite(void)
 
 	tcase_add_test(tc, export_tables_sorted_and_unique);
 	tcase_add_test(tc, dll_names);
+	tcase_add_test(tc, api_sets_and_ucrtbase);
+	tcase_add_test(tc, ucrt_common_vsprintf_options);
 	tcase_add_test(tc, utf16_round_trip);
 	tcase_add_test(tc, command_line_quoting);
 	tcase_add_test(tc, command_line_to_argv);

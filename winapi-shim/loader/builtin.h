@@ -1,6 +1,7 @@
 /* persona winapi-shim: the builtin DLLs and their export tables.
  *
- * Each builtin DLL (one folder per DLL: kernel32/, msvcrt/, ntdll/, shell32/) defines
+ * Each builtin DLL (one folder per DLL: kernel32/, msvcrt/, ntdll/, shell32/,
+ * ucrtbase/) defines
  * one `struct win_dll` whose exports are sorted by strcmp() on the exact
  * Microsoft name, so lookups are a binary search.  An export is a function
  * (always __attribute__((ms_abi))) or a variable (data imports such as
@@ -26,7 +27,8 @@ struct win_dll {
 #define WIN_EXPORTS(table) (table), (sizeof(table) / sizeof((table)[0]))
 
 /* The builtin DLL called `name` (case-insensitive, ".dll" optional), or
- * NULL. */
+ * the one an API set name maps to (api-ms-win-crt-*: ucrtbase.dll;
+ * api-ms-win-core-* and kernelbase.dll: kernel32.dll), or NULL. */
 const struct win_dll *win_builtin_dll(const char *name);
 
 /* The address of export `name` (exact, case-sensitive) of `dll`, or NULL. */
@@ -39,5 +41,6 @@ extern const struct win_dll win_dll_kernel32;
 extern const struct win_dll win_dll_msvcrt;
 extern const struct win_dll win_dll_ntdll;
 extern const struct win_dll win_dll_shell32;
+extern const struct win_dll win_dll_ucrtbase;
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef PERSONA_WINAPI_MSVCRT_H
 #define PERSONA_WINAPI_MSVCRT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "winapi-shim/kernel32/kernel32.h"
@@ -43,6 +44,25 @@ FILE *msvcrt_host_file(MS_FILE *f);
  * Returns a malloc'd NUL-terminated string and its length in *len, or
  * NULL on ENOMEM. */
 char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len);
+
+/* The same for the wide functions (the format converted to UTF-8 first):
+ * with `wide_fmt`, %s and %c take wide arguments and %S, %C narrow ones
+ * (h and l still force narrow and wide). */
+char *msvcrt_format_ex(const char *fmt, const uint64_t *args, size_t *len, bool wide_fmt);
+
+/* msvcrt's start-up variables (startup.c), shared with ucrtbase, whose
+ * __p___argc... return their addresses. */
+extern int msvcrt__fmode, msvcrt__commode, msvcrt___argc;
+extern char *msvcrt__acmdln;
+extern char **msvcrt___argv, **msvcrt__environ, **msvcrt___initenv;
+
+/* msvcrt_exit's and _onexit's entry points, reused by ucrtbase. */
+typedef int(CDECL *msvcrt_onexit_t)(void);
+msvcrt_onexit_t CDECL msvcrt__onexit(msvcrt_onexit_t fn);
+MS_FILE *CDECL msvcrt___iob_func(void);
+void CDECL msvcrt__lock(int n);
+void CDECL msvcrt__unlock(int n);
+int CDECL msvcrt_vfprintf(MS_FILE *f, const char *fmt, const uint64_t *args);
 
 /* Run the _onexit/atexit table (last registered first), once. */
 void msvcrt_run_onexit(void);

@@ -1,0 +1,168 @@
+/* persona winapi-shim: ucrtbase stdio (learn.microsoft.com:
+ * "__acrt_iob_func", "_lock_file, _unlock_file"; the
+ * __stdio_common_v*printf functions behind the UCRT headers' inline printf
+ * family, whose options word holds the _CRT_INTERNAL_PRINTF_* bits).
+ * Formatting is msvcrt's engine (msvcrt/format.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "winapi-shim/msvcrt/msvcrt.h"
+#include "winapi-shim/ucrtbase/ucrtbase.h"
+#include "winapi-shim/unicode.h"
+
+/* stdin, stdout, stderr: 0, 1, 2. */
+MS_FILE *CDECL ucrtbase___acrt_iob_func(unsigned index)
+{
+	if (index > 2)
+		return NULL;
+	return msvcrt___iob_func() + index;
+}
+
+/* The standard streams use msvcrt's stream locks (_lock(16 + n)); a FILE
+ * from fopen has its critical section right after it. */
+void CDECL ucrtbase__lock_file(MS_FILE *f)
+{
+	MS_FILE *iob = msvcrt___iob_func();
+	if (f >= iob && f < iob + _IOB_ENTRIES)
+		msvcrt__lock(16 + (int)(f - iob));
+	else if (msvcrt_host_file(f))
+		EnterCriticalSection(&((struct ms_file_ex *)f)->lock);
+}
+
+void CDECL ucrtbase__unlock_file(MS_FILE *f)
+{
+	MS_FILE *iob = msvcrt___iob_func();
+	if (f >= iob && f < iob + _IOB_ENTRIES)
+		msvcrt__unlock(16 + (int)(f - iob));
+	else if (msvcrt_host_file(f))
+		LeaveCriticalSection(&((struct ms_file_ex *)f)->lock);
+}
+
+int CDECL ucrtbase___stdio_common_vfprintf(ULONGLONG options, MS_FILE *f, const char *fmt, void *locale,
+					  const uint64_t *args)
+{
+	if (!f || !fmt) {
+		errno = EINVAL;
+		return -1;
+	}
+	return msvcrt_vfprintf(f, fmt, args);
+}
+
+/* Copy `len` formatted units into buf[count] by the UCRT's rules:
+ *   _CRT_INTERNAL_PRINTF_STANDARD_SNPRINTF_BEHAVIOR: C99 snprintf: as much
+ *     as fits, always NUL-terminated when count > 0, returns `len`;
+ *   otherwise a result that does not fit returns -1 (and with
+ *     _CRT_INTERNAL_PRINTF_LEGACY_VSPRINTF_NULL_TERMINATION, _vsnprintf's
+ *     rule, one that fits exactly is not NUL-terminated); without that
+ *     option the truncated buffer is NUL-terminated. */
+static int store(ULONGLONG options, void *buf, size_t unit, size_t count, const void *s, size_t len)
+{
+	if (options & _CRT_INTERNAL_PRINTF_STANDARD_SNPRINTF_BEHAVIOR) {
+		if (count) {
+			size_t n = len < count - 1 ? len : count - 1;
+			memcpy(buf, s, n * unit);
+			memset((char *)buf + n * unit, 0, unit);
+		}
+		return len > 0x7fffffff ? -1 : (int)len;
+	}
+	if (!buf && count == 0)
+		return (int)len;
+	if (!buf) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len < count) {
+		memcpy(buf, s, (len + 1) * unit);
+		return (int)len;
+	}
+	if (len == count && (options & _CRT_INTERNAL_PRINTF_LEGACY_VSPRINTF_NULL_TERMINATION)) {
+		memcpy(buf, s, len * unit);
+		return (int)len;
+	}
+	if (count) {
+		memcpy(buf, s, count * unit);
+		if (!(options & _CRT_INTERNAL_PRINTF_LEGACY_VSPRINTF_NULL_TERMINATION))
+			memset((char *)buf + (count - 1) * unit, 0, unit);
+	}
+	return -1;
+}
+
+int CDECL ucrtbase___stdio_common_vsprintf(ULONGLONG options, char *buf, size_t count, const char *fmt,
+					  void *locale, const uint64_t *args)
+{
+	size_t len;
+	if (!fmt) {
+		errno = EINVAL;
+		return -1;
+	}
+	char *s = msvcrt_format(fmt, args, &len);
+	if (!s) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int r = store(options, buf, 1, count, s, len);
+	free(s);
+	return r;
+}
+
+/* The wide functions: the format converted to UTF-8 and formatted with
+ * %s and %c wide (what the options' LEGACY_WIDE_SPECIFIERS ask, and what
+ * mingw-w64's headers always pass); a stream receives UTF-8 bytes. */
+static char *format_wide(ULONGLONG options, const WCHAR *fmt, const uint64_t *args, size_t *len)
+{
+	char *f = win_utf8_dup(fmt);
+	if (!f) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	char *s = msvcrt_format_ex(f, args, len, true);
+	free(f);
+	if (!s)
+		errno = ENOMEM;
+	return s;
+}
+
+int CDECL ucrtbase___stdio_common_vfwprintf(ULONGLONG options, MS_FILE *f, const WCHAR *fmt, void *locale,
+					   const uint64_t *args)
+{
+	size_t len;
+	FILE *hf = msvcrt_host_file(f);
+	if (!hf || !fmt) {
+		errno = EINVAL;
+		return -1;
+	}
+	char *s = format_wide(options, fmt, args, &len);
+	if (!s)
+		return -1;
+	size_t w = fwrite(s, 1, len, hf);
+	size_t units = win_utf8_to_utf16(s, len, NULL, 0);
+	free(s);
+	return w == len ? (int)units : -1;
+}
+
+int CDECL ucrtbase___stdio_common_vswprintf(ULONGLONG options, WCHAR *buf, size_t count, const WCHAR *fmt,
+					   void *locale, const uint64_t *args)
+{
+	size_t len;
+	if (!fmt) {
+		errno = EINVAL;
+		return -1;
+	}
+	char *s = format_wide(options, fmt, args, &len);
+	if (!s)
+		return -1;
+	size_t units = win_utf8_to_utf16(s, len, NULL, 0);
+	WCHAR *w = malloc((units + 1) * sizeof *w);
+	if (!w) {
+		free(s);
+		errno = ENOMEM;
+		return -1;
+	}
+	win_utf8_to_utf16(s, len, w, units);
+	w[units] = 0;
+	free(s);
+	int r = store(options, buf, sizeof(WCHAR), count, w, units);
+	free(w);
+	return r;
+}
