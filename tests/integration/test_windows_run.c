@@ -338,6 +338,32 @@ START_TEST(own_dll_exports_and_dllmain)
 }
 END_TEST
 
+/* Delay-loaded imports (dlltool --output-delaylib, mingw-w64's helper):
+ * testdll.dll is loaded at the first call of one of its functions, not
+ * before; a builtin (shell32.dll) delay-loads too; a DLL that exists
+ * nowhere fails only when called, with delayimp's exception 0xC06D007E
+ * (exit status 126, its low byte).  Checked against wine64 8.0. */
+START_TEST(delay_load_imports)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	char *exe = fixture("delayload", ".exe");
+	char *want = read_file_str("tests/fixtures/windows/src/dll/delayload.expected");
+	char *argv[] = { "delayload.exe", NULL }, *argv2[] = { "delayload.exe", "missing", NULL };
+	unsetenv("PERSONA_WIN_PATH");
+	struct cmd_result r = run_win(exe, argv, environ);
+	ck_assert_msg(r.status == 0 && want && !strcmp(r.out, want), "exit %d\n%s%s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+	r = run_win(exe, argv2, environ);
+	ck_assert_msg(r.status == 126 && contains(r.out, "calling into nosuch.dll\n") && !contains(r.out, "not reached") &&
+			      contains(r.err, "0xc06d007e"),
+		      "exit %d\n--- stdout:\n%s\n--- stderr:\n%s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+	free(want);
+	free(exe);
+}
+END_TEST
+
 START_TEST(faults_reach_signal_handlers)
 {
 	const char *segv[] = { "segv", NULL }, *div[] = { "div", NULL };
@@ -504,6 +530,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, zlib_real_dll);
 	tcase_add_test(tc, loadlibrary_real_dll);
 	tcase_add_test(tc, own_dll_exports_and_dllmain);
+	tcase_add_test(tc, delay_load_imports);
 	tcase_add_test(tc, faults_reach_signal_handlers);
 	tcase_add_test(tc, unhandled_access_violation);
 	tcase_add_test(tc, win32_files_and_listing);

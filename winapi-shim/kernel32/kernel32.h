@@ -110,6 +110,20 @@ LPVOID WINAPI HeapReAlloc(HANDLE heap, DWORD flags, LPVOID mem, SIZE_T size);
 BOOL WINAPI HeapFree(HANDLE heap, DWORD flags, LPVOID mem);
 SIZE_T WINAPI HeapSize(HANDLE heap, DWORD flags, LPCVOID mem);
 HANDLE WINAPI LocalFree(HANDLE mem);
+HANDLE WINAPI LocalAlloc(UINT flags, SIZE_T size);
+HANDLE WINAPI GlobalAlloc(UINT flags, SIZE_T size);
+HANDLE WINAPI GlobalFree(HANDLE mem);
+
+/* delayload.c: learn.microsoft.com "ResolveDelayLoadedAPI function".
+ * Loads the DLL of a delay-load descriptor of the module at `parent`
+ * (like LoadLibraryA), finds the function of the import address table
+ * slot `thunk`, writes its address there and returns it.  When either is
+ * missing, FailureDllHook(dliFailLoadLib or dliFailGetProc, DELAYLOAD_INFO)
+ * then FailureSystemHook(dll, name) may supply an address; without one it
+ * raises 0xC06D007E (module) or 0xC06D007F (procedure), as delayimp does. */
+struct _IMAGE_DELAYLOAD_DESCRIPTOR;
+PVOID WINAPI ResolveDelayLoadedAPI(PVOID parent, const struct _IMAGE_DELAYLOAD_DESCRIPTOR *desc, void *dll_hook,
+				   void *system_hook, ULONGLONG *thunk, ULONG flags);
 
 /* process.c */
 __attribute__((noreturn)) void WINAPI ExitProcess(unsigned code);

@@ -218,3 +218,23 @@ HANDLE WINAPI LocalFree(HANDLE mem)
 	free(mem);
 	return NULL;
 }
+
+/* LocalAlloc, GlobalAlloc (learn.microsoft.com): the process heap.  A
+ * LMEM_MOVEABLE/GMEM_MOVEABLE block never moves, so its handle is its
+ * address, as LocalLock would return it. */
+#define LMEM_ZEROINIT 0x40
+
+HANDLE WINAPI LocalAlloc(UINT flags, SIZE_T size)
+{
+	return HeapAlloc(GetProcessHeap(), flags & LMEM_ZEROINIT ? HEAP_ZERO_MEMORY : 0, size);
+}
+
+HANDLE WINAPI GlobalAlloc(UINT flags, SIZE_T size)
+{
+	return LocalAlloc(flags, size);
+}
+
+HANDLE WINAPI GlobalFree(HANDLE mem)
+{
+	return LocalFree(mem);
+}
