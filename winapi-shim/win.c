@@ -74,6 +74,9 @@ static void *attach_stack;
 
 int win_dlls_attach(struct perr *err)
 {
+	/* a DllMain may walk the module lists */
+	if (win_ldr_sync() < 0)
+		return perr_set(err, ENOMEM, "cannot build the PEB's module lists");
 	for (unsigned i = 0; i < pe_dll_count(); i++) {
 		struct pe_module *m = pe_dll_at(i);
 		if (m->attached)
@@ -93,6 +96,8 @@ int win_dlls_attach(struct perr *err)
 			return -1;
 		}
 	}
+	if (win_ldr_sync() < 0)
+		return perr_set(err, ENOMEM, "cannot build the PEB's module lists");
 	return 0;
 }
 
@@ -152,6 +157,8 @@ int win_run(const char *path, int argc, char **argv, char **envp, struct perr *e
 	if (win_teb_init(main_image.base, path, win_proc.cmdline, stack, &stack_top, err) < 0 ||
 	    win_tls_attach(&main_image, err) < 0)
 		return perr_prefix(err, "%s", path);
+
+	NtCurrentTeb()->ProcessEnvironmentBlock->ProcessHeap = GetProcessHeap();
 
 	if (win_install_fault_handlers() < 0)
 		return perr_set(err, errno, "%s: sigaction", path);

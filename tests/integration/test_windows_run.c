@@ -364,6 +364,28 @@ START_TEST(delay_load_imports)
 }
 END_TEST
 
+/* PEB->Ldr's three module lists walked from the TEB (names in order,
+ * both directions, DllBase equal to each module's HMODULE, FullDllName
+ * ending in BaseDllName), a DLL added by LoadLibraryA, PEB->ProcessHeap;
+ * persona's module order in src/dll/ldrwalk.expected (the structural
+ * checks were compared with wine64 8.0, which lists more DLLs). */
+START_TEST(peb_module_lists)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	char *exe = fixture("ldrwalk", ".exe");
+	char *want = read_file_str("tests/fixtures/windows/src/dll/ldrwalk.expected");
+	char *argv[] = { "ldrwalk.exe", NULL };
+	unsetenv("PERSONA_WIN_PATH");
+	struct cmd_result r = run_win(exe, argv, environ);
+	ck_assert_msg(r.status == 0 && want && !strcmp(r.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s", r.status,
+		      r.out, r.err);
+	cmd_result_free(&r);
+	free(want);
+	free(exe);
+}
+END_TEST
+
 START_TEST(faults_reach_signal_handlers)
 {
 	const char *segv[] = { "segv", NULL }, *div[] = { "div", NULL };
@@ -531,6 +553,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, loadlibrary_real_dll);
 	tcase_add_test(tc, own_dll_exports_and_dllmain);
 	tcase_add_test(tc, delay_load_imports);
+	tcase_add_test(tc, peb_module_lists);
 	tcase_add_test(tc, faults_reach_signal_handlers);
 	tcase_add_test(tc, unhandled_access_violation);
 	tcase_add_test(tc, win32_files_and_listing);

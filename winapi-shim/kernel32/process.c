@@ -116,8 +116,10 @@ HMODULE WINAPI LoadLibraryA(LPCSTR name)
 		SetLastError(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
+	/* a builtin goes through pe_resolve_dll, which enters it in the
+	 * PEB's module lists */
 	HMODULE h = GetModuleHandleA(name);
-	if (h)
+	if (h && !win_builtin_dll(name))
 		return h;
 	const char *slash = strrchr(name, '\\'), *fslash = strrchr(name, '/');
 	if (fslash > slash)

@@ -207,6 +207,7 @@ struct pe_module {
 	bool is_dll;                /* IMAGE_FILE_DLL */
 	bool attached;              /* DllMain(DLL_PROCESS_ATTACH) has run */
 	char name[64];              /* a loaded DLL's file name, as found */
+	char *path;                 /* a loaded DLL's Linux path (malloc'd), or NULL */
 };
 
 /* ---- real PE DLLs (winapi-shim/loader/pe_modules.c) ---- */
@@ -235,6 +236,13 @@ int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_m
  * PE_MAX_FORWARD_DEPTH times.  NULL when absent (err says why). */
 void *pe_module_export(const struct pe_module *mod, const char *name, unsigned ordinal, int depth,
 		       struct perr *err);
+
+/* Every DLL the loader has met, builtin or real, once each, in the order
+ * met (a real DLL after the DLLs it imports): entry i is either a builtin
+ * (*builtin set) or a real DLL (*mod set).  The PEB's module lists follow
+ * it (winapi-shim/ldr.c). */
+unsigned pe_loaded_count(void);
+void pe_loaded_at(unsigned i, const struct win_dll **builtin, struct pe_module **mod);
 
 /* Loaded real DLLs, in load (= initialisation) order. */
 unsigned pe_dll_count(void);

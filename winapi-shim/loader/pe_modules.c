@@ -19,6 +19,36 @@ static unsigned ndlls, ntls;
 static char app_dir[PATH_MAX];
 static const struct pe_module *main_mod;
 
+/* Every DLL met, builtin or real, in order (pe_loaded_at). */
+static struct {
+	const struct win_dll *builtin;
+	struct pe_module *mod;
+} met[PE_MAX_DLLS + 16];
+static unsigned nmet;
+
+static void note_met(const struct win_dll *b, struct pe_module *m)
+{
+	for (unsigned i = 0; i < nmet; i++)
+		if (b ? met[i].builtin == b : met[i].mod == m)
+			return;
+	if (nmet < sizeof met / sizeof met[0]) {
+		met[nmet].builtin = b;
+		met[nmet].mod = m;
+		nmet++;
+	}
+}
+
+unsigned pe_loaded_count(void)
+{
+	return nmet;
+}
+
+void pe_loaded_at(unsigned i, const struct win_dll **builtin, struct pe_module **mod)
+{
+	*builtin = i < nmet ? met[i].builtin : NULL;
+	*mod = i < nmet ? met[i].mod : NULL;
+}
+
 /* DLLs whose imports are being bound (cycles, depth) */
 #define MAX_NESTING 16
 static const char *loading[MAX_NESTING];
@@ -146,8 +176,10 @@ int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_m
 
 	*builtin = NULL;
 	*mod = NULL;
-	if ((*builtin = win_builtin_dll(name)))
+	if ((*builtin = win_builtin_dll(name))) {
+		note_met(*builtin, NULL);
 		return 0;
+	}
 	if ((*mod = pe_dll_find(name)))
 		return 0;
 	if (strchr(name, '/') || strchr(name, '\\') || !name[0] || strlen(name) >= sizeof dlls[0]->name)
@@ -180,9 +212,11 @@ int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_m
 	}
 	const char *base = strrchr(path, '/');
 	snprintf(m->name, sizeof m->name, "%s", base ? base + 1 : path);
+	m->path = strdup(path);
 	if (m->has_tls)
 		m->tls_index = ++ntls;
 	dlls[ndlls++] = m;
+	note_met(NULL, m);
 	*mod = m;
 	return 0;
 }
