@@ -104,9 +104,11 @@ static int add_builtin(const struct win_dll *b)
 
 int win_ldr_sync(void)
 {
-	PEB *peb = NtCurrentTeb()->ProcessEnvironmentBlock;
+	PEB *peb = win_peb();
 	struct pe_module *exe = win_proc.image;
 
+	if (!peb)
+		return 0;
 	peb->Ldr = &ldr;
 	if (exe && find(exe) == nhave) {
 		const UNICODE_STRING *p = &peb->ProcessParameters->ImagePathName;

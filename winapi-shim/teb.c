@@ -31,6 +31,11 @@ static int set_ustr(UNICODE_STRING *u, const char *s)
 	return 0;
 }
 
+PEB *win_peb(void)
+{
+	return the_peb;
+}
+
 int win_teb_init(void *image_base, const char *image_path, const char *cmdline, size_t stack_size,
 		 void **stack_top, struct perr *err)
 {

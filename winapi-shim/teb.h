@@ -174,6 +174,9 @@ static inline struct win_thread_state *win_thread_state(void)
 int win_teb_init(void *image_base, const char *image_path, const char *cmdline, size_t stack_size,
 		 void **stack_top, struct perr *err);
 
+/* The process's PEB, or NULL before win_teb_init (tests). */
+PEB *win_peb(void);
+
 /* Give the current thread's TEB a static TLS block for the image's TLS
  * directory (copy of the template plus zero fill) at index *AddressOfIndex
  * (0: the executable is the only module with TLS).  Returns 0 or -1. */
@@ -192,7 +195,7 @@ void win_tls_callbacks(const struct pe_module *mod, DWORD reason);
  * hold them all; InInitializationOrder holds the builtins and the real
  * DLLs whose DllMain has run, not the executable.  A builtin's DllBase is
  * its HMODULE (persona's struct win_dll: no PE image there).  Returns 0
- * or -1 (ENOMEM). */
+ * or -1 (ENOMEM); does nothing before win_teb_init. */
 int win_ldr_sync(void);
 
 /* Give the calling (new) thread a TEB of its own, its stack bounds, and
