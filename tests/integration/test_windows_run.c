@@ -471,6 +471,19 @@ START_TEST(win32_sync_srw_cv_mutex_once_fls)
 }
 END_TEST
 
+/* Named mutexes, events and semaphores: ERROR_ALREADY_EXISTS, Open*,
+ * one namespace for all types (ERROR_INVALID_HANDLE), "Local\\", the name
+ * gone with the last handle; abandoned mutexes (a thread returning or
+ * calling ExitThread while owning one, a wait in progress, wait-any and
+ * wait-all) give WAIT_ABANDONED.  Output equal to wine64 8.0's. */
+START_TEST(win32_named_objects_abandoned_mutexes)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	check_expected("win_named");
+}
+END_TEST
+
 /* shell32's CommandLineToArgvW on Microsoft's examples; GetFullPathNameW. */
 START_TEST(win32_command_line_to_argv_full_path)
 {
@@ -558,6 +571,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, unhandled_access_violation);
 	tcase_add_test(tc, win32_files_and_listing);
 	tcase_add_test(tc, win32_sync_srw_cv_mutex_once_fls);
+	tcase_add_test(tc, win32_named_objects_abandoned_mutexes);
 	tcase_add_test(tc, win32_command_line_to_argv_full_path);
 	tcase_add_test(tc, debian_hmac256);
 	tcase_add_test(tc, missing_file_is_127);

@@ -173,6 +173,17 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DW
 HANDLE WINAPI CreateMutexA(void *attr, BOOL owned, LPCSTR name);
 HANDLE WINAPI CreateMutexW(void *attr, BOOL owned, LPCWSTR name);
 BOOL WINAPI ReleaseMutex(HANDLE h);
+/* Named objects (learn.microsoft.com: CreateMutexW, OpenMutexW,
+ * CreateEventExW...): see object.c. */
+HANDLE WINAPI CreateMutexExW(void *attr, LPCWSTR name, DWORD flags, DWORD access);
+HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name);
+HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name);
+HANDLE WINAPI CreateEventExW(void *attr, LPCWSTR name, DWORD flags, DWORD access);
+HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name);
+HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name);
+HANDLE WINAPI CreateSemaphoreExW(void *attr, LONG initial, LONG max, LPCWSTR name, DWORD flags, DWORD access);
+HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name);
+HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name);
 
 /* thread.c */
 BOOL WINAPI GetProcessAffinityMask(HANDLE p, DWORD_PTR *proc, DWORD_PTR *sys);
