@@ -2,7 +2,8 @@
  * threads (learn.microsoft.com: CreateSemaphoreW, ReleaseSemaphore,
  * CreateEventW, SetEvent, ResetEvent, CreateMutexW, ReleaseMutex,
  * OpenMutexW, OpenEventW, OpenSemaphoreW, CreateThread,
- * WaitForSingleObject, WaitForMultipleObjects, GetExitCodeThread).  Each
+ * WaitForSingleObject, WaitForMultipleObjects; threads are in
+ * thread.c).  Each
  * object is a mutex and condition variable; its HANDLE is an index into a
  * table, above every file HANDLE.
  *
@@ -27,36 +28,14 @@
 #include <unistd.h>
 
 #include "winapi-shim/kernel32/kernel32.h"
+#include "winapi-shim/kernel32/object.h"
 #include "winapi-shim/process.h"
 #include "winapi-shim/teb.h"
 #include "winapi-shim/unicode.h"
 
-#define WAIT_OBJECT_0 0
-#define WAIT_ABANDONED_0 0x80
 #define MAX_PATH 260
-#define WAIT_TIMEOUT 258
-#define WAIT_FAILED 0xffffffffu
-#define STILL_ACTIVE 259
 #define ERROR_TOO_MANY_POSTS 298
 
-enum obj_type { OBJ_SEMAPHORE = 1, OBJ_EVENT, OBJ_THREAD, OBJ_MUTEX };
-
-struct win_object {
-	enum obj_type type;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	LONG count, max;       /* semaphore; mutex: recursion count */
-	DWORD owner;           /* mutex: the owning thread's id */
-	bool signaled, manual; /* event; a thread is signaled when it ends */
-	DWORD exit_code;       /* thread */
-	DWORD tid;
-	LPTHREAD_START_ROUTINE start;
-	LPVOID arg;
-	bool abandoned;        /* mutex: its owner ended without releasing it */
-	int handles;           /* open handles (objects_mu) */
-	WCHAR *name;           /* named objects (objects_mu) */
-	struct win_object *next_named, *next_mutex;
-};
 
 #define MAX_OBJECTS 4096
 #define OBJ_HANDLE_BASE (1ull << 32)
@@ -64,11 +43,11 @@ static struct win_object *objects[MAX_OBJECTS];
 static pthread_mutex_t objects_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Every change that may signal an object bumps `wait_seq` after the
- * object's own lock is released, and wakes the threads in
- * WaitForMultipleObjects, which sleep on it (a futex word). */
+ * object's own lock is released (win_objects_signaled), and wakes the
+ * threads in WaitForMultipleObjects, which sleep on it (a futex word). */
 static _Atomic uint32_t wait_seq;
 
-static void signaled_any(void)
+void win_objects_signaled(void)
 {
 	atomic_fetch_add(&wait_seq, 1);
 	syscall(SYS_futex, &wait_seq, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT32_MAX, NULL, NULL, 0);
@@ -102,7 +81,7 @@ static struct win_object *alloc_object(enum obj_type type)
 	return o;
 }
 
-static HANDLE new_object(enum obj_type type)
+HANDLE win_new_object(enum obj_type type)
 {
 	struct win_object *o = alloc_object(type);
 	if (!o)
@@ -241,7 +220,7 @@ static WCHAR *wide_name(LPCSTR name, bool *ok)
 	return w;
 }
 
-static struct win_object *get_object(HANDLE h, enum obj_type type)
+struct win_object *win_get_object(HANDLE h, enum obj_type type)
 {
 	uintptr_t v = (uintptr_t)h;
 	if (v < OBJ_HANDLE_BASE || v % 4 || (v - OBJ_HANDLE_BASE) / 4 >= MAX_OBJECTS)
@@ -255,7 +234,7 @@ static struct win_object *get_object(HANDLE h, enum obj_type type)
 bool win_close_object(HANDLE h)
 {
 	uintptr_t v = (uintptr_t)h;
-	if (!get_object(h, 0))
+	if (!win_get_object(h, 0))
 		return false;
 	/* Objects are not freed: a thread may still be waiting on one (a
 	 * Windows object lives while any handle or wait holds it).  Its name
@@ -316,7 +295,7 @@ HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name)
 
 BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LONG *prev)
 {
-	struct win_object *o = get_object(h, OBJ_SEMAPHORE);
+	struct win_object *o = win_get_object(h, OBJ_SEMAPHORE);
 	if (!o || n <= 0) {
 		SetLastError(o ? ERROR_INVALID_PARAMETER : ERROR_INVALID_HANDLE);
 		return FALSE;
@@ -332,7 +311,7 @@ BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LONG *prev)
 	o->count += n;
 	pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
-	signaled_any();
+	win_objects_signaled();
 	return TRUE;
 }
 
@@ -375,7 +354,7 @@ HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name)
 
 static BOOL set_event(HANDLE h, bool on)
 {
-	struct win_object *o = get_object(h, OBJ_EVENT);
+	struct win_object *o = win_get_object(h, OBJ_EVENT);
 	if (!o) {
 		SetLastError(ERROR_INVALID_HANDLE);
 		return FALSE;
@@ -386,7 +365,7 @@ static BOOL set_event(HANDLE h, bool on)
 		pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
 	if (on)
-		signaled_any();
+		win_objects_signaled();
 	return TRUE;
 }
 
@@ -438,8 +417,7 @@ static int try_acquire(struct win_object *o)
 	return false;
 }
 
-/* A thread ends: the mutexes it owns are abandoned (count 0, signaled). */
-static void abandon_mutexes(DWORD tid)
+void win_abandon_mutexes(DWORD tid)
 {
 	bool any = false;
 	pthread_mutex_lock(&objects_mu);
@@ -458,7 +436,7 @@ static void abandon_mutexes(DWORD tid)
 		pthread_mutex_unlock(&o->mu);
 	}
 	if (any)
-		signaled_any();
+		win_objects_signaled();
 }
 
 /* Would try_acquire succeed?  Called with o->mu held. */
@@ -512,7 +490,7 @@ HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name)
 
 BOOL WINAPI ReleaseMutex(HANDLE h)
 {
-	struct win_object *o = get_object(h, OBJ_MUTEX);
+	struct win_object *o = win_get_object(h, OBJ_MUTEX);
 	if (!o) {
 		SetLastError(ERROR_INVALID_HANDLE);
 		return FALSE;
@@ -530,13 +508,13 @@ BOOL WINAPI ReleaseMutex(HANDLE h)
 	}
 	pthread_mutex_unlock(&o->mu);
 	if (freed)
-		signaled_any();
+		win_objects_signaled();
 	return TRUE;
 }
 
 DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
 {
-	struct win_object *o = get_object(h, 0);
+	struct win_object *o = win_get_object(h, 0);
 	struct timespec until;
 	DWORD r = WAIT_OBJECT_0;
 
@@ -568,50 +546,6 @@ DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD ms, BOOL alertable)
 	return WaitForSingleObject(h, ms);
 }
 
-/* ---- threads: each has its own TEB (GS base) and static TLS ---- */
-
-static void thread_finished(struct win_object *o, DWORD code)
-{
-	abandon_mutexes(o->tid);
-	pthread_mutex_lock(&o->mu);
-	o->exit_code = code;
-	o->signaled = true;
-	pthread_cond_broadcast(&o->cv);
-	pthread_mutex_unlock(&o->mu);
-	signaled_any();
-}
-
-static void *thread_main(void *p)
-{
-	struct win_object *o = p;
-	struct perr err;
-
-	if (win_thread_attach(&err) < 0) {
-		thread_finished(o, 1);
-		return NULL;
-	}
-	win_thread_state()->thread_object = o;
-	o->tid = GetCurrentThreadId();
-	DWORD code = o->start(o->arg);
-	win_fls_thread_exit();
-	win_thread_detach();
-	thread_finished(o, code);
-	return NULL;
-}
-
-void WINAPI ExitThread(DWORD code)
-{
-	struct win_object *o = win_thread_state()->thread_object;
-
-	if (!o)
-		abandon_mutexes(GetCurrentThreadId());
-	win_fls_thread_exit();
-	win_thread_detach();
-	if (o)
-		thread_finished(o, code);
-	pthread_exit(NULL);
-}
-
 /* A new handle for the same object (objects are never freed). */
 static HANDLE alias(struct win_object *o)
 {
@@ -635,16 +569,16 @@ BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, HANDLE *dst,
 	} else if (src == GetCurrentThread()) {
 		struct win_thread_state *ts = win_thread_state();
 		if (!ts->thread_object) {
-			HANDLE t = new_object(OBJ_THREAD);
+			HANDLE t = win_new_object(OBJ_THREAD);
 			if (t) {
-				ts->thread_object = get_object(t, OBJ_THREAD);
+				ts->thread_object = win_get_object(t, OBJ_THREAD);
 				((struct win_object *)ts->thread_object)->exit_code = STILL_ACTIVE;
 				h = t;
 			}
 		} else {
 			h = alias(ts->thread_object);
 		}
-	} else if ((o = get_object(src, 0))) {
+	} else if ((o = win_get_object(src, 0))) {
 		h = alias(o);
 	} else if ((fd = win_fd_from_handle(src)) >= 0) {
 		int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -666,7 +600,7 @@ BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, HANDLE *dst,
 
 BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags)
 {
-	if (!get_object(h, 0) && win_fd_from_handle(h) < 0) {
+	if (!win_get_object(h, 0) && win_fd_from_handle(h) < 0) {
 		SetLastError(ERROR_INVALID_HANDLE);
 		return FALSE;
 	}
@@ -697,7 +631,7 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DW
 		return WAIT_FAILED;
 	}
 	for (DWORD i = 0; i < n; i++) {
-		if (!(objs[i] = get_object(hs[i], 0))) {
+		if (!(objs[i] = win_get_object(hs[i], 0))) {
 			SetLastError(ERROR_INVALID_HANDLE);
 			return WAIT_FAILED;
 		}
@@ -764,47 +698,4 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DW
 		}
 		syscall(SYS_futex, &wait_seq, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, seq, timeout, NULL, 0);
 	}
-}
-
-HANDLE WINAPI CreateThread(void *attr, SIZE_T stack, LPTHREAD_START_ROUTINE start, LPVOID arg, DWORD flags,
-			   LPDWORD tid)
-{
-	pthread_attr_t pa;
-	pthread_t t;
-	HANDLE h = new_object(OBJ_THREAD);
-
-	if (!h) {
-		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-		return NULL;
-	}
-	struct win_object *o = get_object(h, OBJ_THREAD);
-	o->start = start;
-	o->arg = arg;
-	o->exit_code = STILL_ACTIVE;
-	pthread_attr_init(&pa);
-	pthread_attr_setdetachstate(&pa, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&pa, stack > (1u << 20) ? stack : (1u << 20));
-	if (pthread_create(&t, &pa, thread_main, o)) {
-		pthread_attr_destroy(&pa);
-		win_close_object(h);
-		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-		return NULL;
-	}
-	pthread_attr_destroy(&pa);
-	if (tid)
-		*tid = (DWORD)(uintptr_t)t; /* the Linux id is known only inside */
-	return h;
-}
-
-BOOL WINAPI GetExitCodeThread(HANDLE h, LPDWORD code)
-{
-	struct win_object *o = get_object(h, OBJ_THREAD);
-	if (!o) {
-		SetLastError(ERROR_INVALID_HANDLE);
-		return FALSE;
-	}
-	pthread_mutex_lock(&o->mu);
-	*code = o->exit_code;
-	pthread_mutex_unlock(&o->mu);
-	return TRUE;
 }
