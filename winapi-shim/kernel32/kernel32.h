@@ -47,6 +47,38 @@ typedef union _LARGE_INTEGER {
 typedef struct _FILETIME {
 	DWORD dwLowDateTime, dwHighDateTime;
 } FILETIME;
+typedef union _ULARGE_INTEGER {
+	ULONGLONG QuadPart;
+} ULARGE_INTEGER;
+
+typedef struct _SYSTEMTIME {
+	WORD wYear, wMonth, wDayOfWeek, wDay, wHour, wMinute, wSecond, wMilliseconds;
+} SYSTEMTIME;
+
+/* learn.microsoft.com: "BY_HANDLE_FILE_INFORMATION structure" */
+typedef struct _BY_HANDLE_FILE_INFORMATION {
+	DWORD dwFileAttributes;
+	FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+	DWORD dwVolumeSerialNumber;
+	DWORD nFileSizeHigh, nFileSizeLow;
+	DWORD nNumberOfLinks;
+	DWORD nFileIndexHigh, nFileIndexLow;
+} BY_HANDLE_FILE_INFORMATION;
+
+_Static_assert(sizeof(BY_HANDLE_FILE_INFORMATION) == 52, "BY_HANDLE_FILE_INFORMATION");
+
+/* learn.microsoft.com: "TIME_ZONE_INFORMATION structure" */
+typedef struct _TIME_ZONE_INFORMATION {
+	LONG Bias;
+	WCHAR StandardName[32];
+	SYSTEMTIME StandardDate;
+	LONG StandardBias;
+	WCHAR DaylightName[32];
+	SYSTEMTIME DaylightDate;
+	LONG DaylightBias;
+} TIME_ZONE_INFORMATION;
+
+_Static_assert(sizeof(TIME_ZONE_INFORMATION) == 172, "TIME_ZONE_INFORMATION");
 
 /* sync.c */
 BOOL WINAPI InitializeCriticalSectionAndSpinCount(LPCRITICAL_SECTION cs, DWORD spin);
@@ -126,6 +158,8 @@ PVOID WINAPI ResolveDelayLoadedAPI(PVOID parent, const struct _IMAGE_DELAYLOAD_D
 				   void *system_hook, ULONGLONG *thunk, ULONG flags);
 
 /* process.c */
+BOOL WINAPI GetModuleHandleExA(DWORD flags, LPCSTR name, HMODULE *out);
+BOOL WINAPI GetModuleHandleExW(DWORD flags, LPCWSTR name, HMODULE *out);
 __attribute__((noreturn)) void WINAPI ExitProcess(unsigned code);
 LPSTR WINAPI GetCommandLineA(void);
 LPWSTR WINAPI GetCommandLineW(void);
@@ -213,9 +247,52 @@ char *win_host_path(const char *wpath);
 char *win_host_path_w(LPCWSTR wpath);
 DWORD win_error_from_errno(int e);
 
-/* files.c */
-struct _WIN32_FIND_DATAA;
-struct _WIN32_FIND_DATAW;
+/* fileinfo.c: file, volume and time zone information (see there). */
+BOOL WINAPI GetFileInformationByHandle(HANDLE h, BY_HANDLE_FILE_INFORMATION *info);
+DWORD WINAPI GetTempPathA(DWORD size, LPSTR buf);
+DWORD WINAPI GetTempPathW(DWORD size, LPWSTR buf);
+BOOL WINAPI GetDiskFreeSpaceExA(LPCSTR dir, ULARGE_INTEGER *avail, ULARGE_INTEGER *total, ULARGE_INTEGER *free_);
+BOOL WINAPI GetDiskFreeSpaceExW(LPCWSTR dir, ULARGE_INTEGER *avail, ULARGE_INTEGER *total, ULARGE_INTEGER *free_);
+BOOL WINAPI CreateHardLinkA(LPCSTR name, LPCSTR existing, void *sa);
+BOOL WINAPI CreateHardLinkW(LPCWSTR name, LPCWSTR existing, void *sa);
+BOOL WINAPI GetVolumeInformationW(LPCWSTR root, LPWSTR name, DWORD name_size, LPDWORD serial, LPDWORD max_component,
+				  LPDWORD flags, LPWSTR fs_name, DWORD fs_name_size);
+HANDLE WINAPI FindFirstVolumeW(LPWSTR buf, DWORD size);
+BOOL WINAPI FindNextVolumeW(HANDLE h, LPWSTR buf, DWORD size);
+BOOL WINAPI FindVolumeClose(HANDLE h);
+DWORD WINAPI GetTimeZoneInformation(TIME_ZONE_INFORMATION *tzi);
+
+/* files.c: helpers for the other file functions.  The attributes
+ * Windows would give a file with Linux status `st` (directory, archive,
+ * read-only when no one may write it); a Linux time as a FILETIME (100 ns
+ * since 1601); a Linux path as Windows shows it ("C:\\dir", malloc'd,
+ * NULL on ENOMEM). */
+struct stat;
+struct timespec;
+DWORD win_stat_attributes(const struct stat *st);
+void win_filetime_from_timespec(const struct timespec *ts, FILETIME *ft);
+char *win_windows_path(const char *host);
+
+/* files.c (learn.microsoft.com: "WIN32_FIND_DATAW structure") */
+typedef struct _WIN32_FIND_DATAW {
+	DWORD dwFileAttributes;
+	FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+	DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
+	WCHAR cFileName[260];
+	WCHAR cAlternateFileName[14];
+} WIN32_FIND_DATAW;
+
+typedef struct _WIN32_FIND_DATAA {
+	DWORD dwFileAttributes;
+	FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+	DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
+	char cFileName[260];
+	char cAlternateFileName[14];
+} WIN32_FIND_DATAA;
+
+_Static_assert(sizeof(WIN32_FIND_DATAW) == 592, "WIN32_FIND_DATAW");
+_Static_assert(sizeof(WIN32_FIND_DATAA) == 320, "WIN32_FIND_DATAA");
+
 HANDLE WINAPI CreateFileA(LPCSTR name, DWORD access, DWORD share, void *sa, DWORD disp, DWORD flags, HANDLE tmpl);
 HANDLE WINAPI CreateFileW(LPCWSTR name, DWORD access, DWORD share, void *sa, DWORD disp, DWORD flags, HANDLE tmpl);
 BOOL WINAPI SetFilePointerEx(HANDLE h, LARGE_INTEGER dist, LARGE_INTEGER *newpos, DWORD method);

@@ -110,6 +110,42 @@ HMODULE WINAPI GetModuleHandleW(LPCWSTR name)
 	return m;
 }
 
+#define GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS 0x4
+
+/* learn.microsoft.com: GetModuleHandleExW.  FROM_ADDRESS: the program or
+ * real DLL whose image holds the address (persona's builtins have no
+ * image: ERROR_MOD_NOT_FOUND); PIN and UNCHANGED_REFCOUNT change nothing
+ * (nothing is ever unloaded). */
+static BOOL module_handle_ex(DWORD flags, const void *name_or_addr, bool wide, HMODULE *out)
+{
+	HMODULE h = NULL;
+
+	if (!out) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	if (flags & GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS) {
+		const struct pe_module *m = pe_module_containing((uint64_t)(uintptr_t)name_or_addr);
+		h = m ? (HMODULE)m->base : NULL;
+		if (!h)
+			SetLastError(ERROR_MOD_NOT_FOUND);
+	} else {
+		h = wide ? GetModuleHandleW(name_or_addr) : GetModuleHandleA(name_or_addr);
+	}
+	*out = h;
+	return h != NULL;
+}
+
+BOOL WINAPI GetModuleHandleExA(DWORD flags, LPCSTR name, HMODULE *out)
+{
+	return module_handle_ex(flags, name, false, out);
+}
+
+BOOL WINAPI GetModuleHandleExW(DWORD flags, LPCWSTR name, HMODULE *out)
+{
+	return module_handle_ex(flags, name, true, out);
+}
+
 HMODULE WINAPI LoadLibraryA(LPCSTR name)
 {
 	if (!name) {

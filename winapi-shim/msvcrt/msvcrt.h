@@ -50,6 +50,22 @@ char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len);
  * (h and l still force narrow and wide). */
 char *msvcrt_format_ex(const char *fmt, const uint64_t *args, size_t *len, bool wide_fmt);
 
+/* struct _stat64 of msvcrt (56 bytes). */
+struct ms_stat64 {
+	unsigned st_dev;
+	uint16_t st_ino, st_mode;
+	int16_t st_nlink, st_uid, st_gid;
+	unsigned st_rdev;
+	LONGLONG st_size, st_atime_, st_mtime_, st_ctime_;
+};
+
+_Static_assert(sizeof(struct ms_stat64) == 56, "struct _stat64");
+
+/* msvcrt's _stat64 of a Linux status (type and owner permission bits,
+ * size, times in seconds). */
+struct stat;
+void msvcrt_fill_stat64(const struct stat *st, struct ms_stat64 *ms);
+
 /* msvcrt's start-up variables (startup.c), shared with ucrtbase, whose
  * __p___argc... return their addresses. */
 extern int msvcrt__fmode, msvcrt__commode, msvcrt___argc;
@@ -60,6 +76,7 @@ extern char **msvcrt___argv, **msvcrt__environ, **msvcrt___initenv;
 typedef int(CDECL *msvcrt_onexit_t)(void);
 msvcrt_onexit_t CDECL msvcrt__onexit(msvcrt_onexit_t fn);
 MS_FILE *CDECL msvcrt___iob_func(void);
+__attribute__((noreturn)) void CDECL msvcrt_abort(void);
 void CDECL msvcrt__lock(int n);
 void CDECL msvcrt__unlock(int n);
 int CDECL msvcrt_vfprintf(MS_FILE *f, const char *fmt, const uint64_t *args);

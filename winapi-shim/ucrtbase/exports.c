@@ -29,6 +29,7 @@ extern void CDECL ucrtbase___tzname(void);
 extern void CDECL msvcrt__aligned_free(void);
 extern void CDECL msvcrt__aligned_malloc(void);
 extern void CDECL msvcrt__amsg_exit(void);
+extern void CDECL msvcrt__assert(void);
 extern void CDECL msvcrt__atoi64(void);
 extern void CDECL msvcrt__beginthreadex(void);
 extern void CDECL msvcrt__c_exit(void);
@@ -45,6 +46,7 @@ extern void CDECL msvcrt__exit(void);
 extern void CDECL msvcrt__fdopen(void);
 extern void CDECL msvcrt__filelengthi64(void);
 extern void CDECL msvcrt__fileno(void);
+extern void CDECL msvcrt__findclose(void);
 extern void CDECL msvcrt__fseeki64(void);
 extern void CDECL msvcrt__fstat64(void);
 extern void CDECL msvcrt__ftelli64(void);
@@ -52,6 +54,7 @@ extern void CDECL ucrtbase__get_fmode(void);
 extern void CDECL ucrtbase__get_initial_narrow_environment(void);
 extern void CDECL ucrtbase__get_initial_wide_environment(void);
 extern void CDECL ucrtbase__get_invalid_parameter_handler(void);
+extern void CDECL msvcrt__get_osfhandle(void);
 extern void CDECL msvcrt__gmtime64(void);
 extern void CDECL ucrtbase__initialize_narrow_environment(void);
 extern void CDECL ucrtbase__initialize_onexit_table(void);
@@ -65,6 +68,8 @@ extern void CDECL ucrtbase__lock_file(void);
 extern void CDECL msvcrt__lseeki64(void);
 extern void CDECL msvcrt__mktime64(void);
 extern void CDECL msvcrt__msize(void);
+extern void CDECL msvcrt__open(void);
+extern void CDECL msvcrt__open_osfhandle(void);
 extern void CDECL ucrtbase__query_new_mode(void);
 extern void CDECL msvcrt__read(void);
 extern void CDECL ucrtbase__register_onexit_function(void);
@@ -74,18 +79,32 @@ extern void CDECL ucrtbase__set_invalid_parameter_handler(void);
 extern void CDECL ucrtbase__set_new_mode(void);
 extern void CDECL msvcrt__setjmp(void);
 extern void CDECL msvcrt__setmode(void);
+extern void CDECL msvcrt__stat64(void);
 extern void CDECL msvcrt__strdup(void);
 extern void CDECL msvcrt__stricmp(void);
 extern void CDECL msvcrt__strnicmp(void);
 extern void CDECL msvcrt__strtoi64(void);
 extern void CDECL msvcrt__strtoui64(void);
+extern void CDECL msvcrt__telli64(void);
 extern void CDECL msvcrt__time64(void);
 extern void CDECL ucrtbase__tzset(void);
 extern void CDECL msvcrt__ultoa(void);
 extern void CDECL msvcrt__unlock(void);
 extern void CDECL ucrtbase__unlock_file(void);
+extern void CDECL msvcrt__wchdir(void);
+extern void CDECL msvcrt__wchmod(void);
+extern void CDECL msvcrt__wcsicmp(void);
+extern void CDECL msvcrt__wcsnicmp(void);
+extern void CDECL msvcrt__wfindfirst64(void);
+extern void CDECL msvcrt__wfindnext64(void);
 extern void CDECL msvcrt__wfopen(void);
+extern void CDECL msvcrt__wfullpath(void);
+extern void CDECL msvcrt__wgetcwd(void);
+extern void CDECL msvcrt__wmkdir(void);
+extern void CDECL msvcrt__wopen(void);
 extern void CDECL msvcrt__write(void);
+extern void CDECL msvcrt__wstat64(void);
+extern void CDECL msvcrt__wutime64(void);
 extern void CDECL msvcrt_abort(void);
 extern void CDECL msvcrt_abs(void);
 extern void CDECL msvcrt_atexit(void);
@@ -131,6 +150,7 @@ extern void CDECL msvcrt_labs(void);
 extern void CDECL msvcrt_localeconv(void);
 extern void CDECL msvcrt_longjmp(void);
 extern void CDECL msvcrt_malloc(void);
+extern void CDECL msvcrt_mbstowcs(void);
 extern void CDECL msvcrt_memchr(void);
 extern void CDECL msvcrt_memcmp(void);
 extern void CDECL msvcrt_memcpy(void);
@@ -181,12 +201,19 @@ extern void CDECL msvcrt_towlower(void);
 extern void CDECL msvcrt_towupper(void);
 extern void CDECL msvcrt_ungetc(void);
 extern void CDECL msvcrt_ungetwc(void);
+extern void CDECL msvcrt_wcscat(void);
+extern void CDECL msvcrt_wcschr(void);
 extern void CDECL msvcrt_wcscmp(void);
 extern void CDECL msvcrt_wcscoll(void);
 extern void CDECL msvcrt_wcscpy(void);
 extern void CDECL msvcrt_wcsftime(void);
 extern void CDECL msvcrt_wcslen(void);
+extern void CDECL msvcrt_wcsncmp(void);
+extern void CDECL msvcrt_wcsncpy(void);
 extern void CDECL msvcrt_wcsnlen(void);
+extern void CDECL msvcrt_wcsrchr(void);
+extern void CDECL msvcrt_wcsstr(void);
+extern void CDECL msvcrt_wcstombs(void);
 extern void CDECL msvcrt_wcsxfrm(void);
 
 static const struct win_export ucrtbase_exports[] = {
@@ -214,6 +241,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_aligned_free", (void *)msvcrt__aligned_free },
 	{ "_aligned_malloc", (void *)msvcrt__aligned_malloc },
 	{ "_amsg_exit", (void *)msvcrt__amsg_exit },
+	{ "_assert", (void *)msvcrt__assert },
 	{ "_atoi64", (void *)msvcrt__atoi64 },
 	{ "_beginthreadex", (void *)msvcrt__beginthreadex },
 	{ "_c_exit", (void *)msvcrt__c_exit },
@@ -230,6 +258,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_fdopen", (void *)msvcrt__fdopen },
 	{ "_filelengthi64", (void *)msvcrt__filelengthi64 },
 	{ "_fileno", (void *)msvcrt__fileno },
+	{ "_findclose", (void *)msvcrt__findclose },
 	{ "_fseeki64", (void *)msvcrt__fseeki64 },
 	{ "_fstat64", (void *)msvcrt__fstat64 },
 	{ "_ftelli64", (void *)msvcrt__ftelli64 },
@@ -237,6 +266,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_get_initial_narrow_environment", (void *)ucrtbase__get_initial_narrow_environment },
 	{ "_get_initial_wide_environment", (void *)ucrtbase__get_initial_wide_environment },
 	{ "_get_invalid_parameter_handler", (void *)ucrtbase__get_invalid_parameter_handler },
+	{ "_get_osfhandle", (void *)msvcrt__get_osfhandle },
 	{ "_gmtime64", (void *)msvcrt__gmtime64 },
 	{ "_initialize_narrow_environment", (void *)ucrtbase__initialize_narrow_environment },
 	{ "_initialize_onexit_table", (void *)ucrtbase__initialize_onexit_table },
@@ -250,6 +280,8 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_lseeki64", (void *)msvcrt__lseeki64 },
 	{ "_mktime64", (void *)msvcrt__mktime64 },
 	{ "_msize", (void *)msvcrt__msize },
+	{ "_open", (void *)msvcrt__open },
+	{ "_open_osfhandle", (void *)msvcrt__open_osfhandle },
 	{ "_query_new_mode", (void *)ucrtbase__query_new_mode },
 	{ "_read", (void *)msvcrt__read },
 	{ "_register_onexit_function", (void *)ucrtbase__register_onexit_function },
@@ -259,18 +291,32 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_set_new_mode", (void *)ucrtbase__set_new_mode },
 	{ "_setjmp", (void *)msvcrt__setjmp },
 	{ "_setmode", (void *)msvcrt__setmode },
+	{ "_stat64", (void *)msvcrt__stat64 },
 	{ "_strdup", (void *)msvcrt__strdup },
 	{ "_stricmp", (void *)msvcrt__stricmp },
 	{ "_strnicmp", (void *)msvcrt__strnicmp },
 	{ "_strtoi64", (void *)msvcrt__strtoi64 },
 	{ "_strtoui64", (void *)msvcrt__strtoui64 },
+	{ "_telli64", (void *)msvcrt__telli64 },
 	{ "_time64", (void *)msvcrt__time64 },
 	{ "_tzset", (void *)ucrtbase__tzset },
 	{ "_ultoa", (void *)msvcrt__ultoa },
 	{ "_unlock", (void *)msvcrt__unlock },
 	{ "_unlock_file", (void *)ucrtbase__unlock_file },
+	{ "_wchdir", (void *)msvcrt__wchdir },
+	{ "_wchmod", (void *)msvcrt__wchmod },
+	{ "_wcsicmp", (void *)msvcrt__wcsicmp },
+	{ "_wcsnicmp", (void *)msvcrt__wcsnicmp },
+	{ "_wfindfirst64", (void *)msvcrt__wfindfirst64 },
+	{ "_wfindnext64", (void *)msvcrt__wfindnext64 },
 	{ "_wfopen", (void *)msvcrt__wfopen },
+	{ "_wfullpath", (void *)msvcrt__wfullpath },
+	{ "_wgetcwd", (void *)msvcrt__wgetcwd },
+	{ "_wmkdir", (void *)msvcrt__wmkdir },
+	{ "_wopen", (void *)msvcrt__wopen },
 	{ "_write", (void *)msvcrt__write },
+	{ "_wstat64", (void *)msvcrt__wstat64 },
+	{ "_wutime64", (void *)msvcrt__wutime64 },
 	{ "abort", (void *)msvcrt_abort },
 	{ "abs", (void *)msvcrt_abs },
 	{ "atexit", (void *)msvcrt_atexit },
@@ -316,6 +362,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "localeconv", (void *)msvcrt_localeconv },
 	{ "longjmp", (void *)msvcrt_longjmp },
 	{ "malloc", (void *)msvcrt_malloc },
+	{ "mbstowcs", (void *)msvcrt_mbstowcs },
 	{ "memchr", (void *)msvcrt_memchr },
 	{ "memcmp", (void *)msvcrt_memcmp },
 	{ "memcpy", (void *)msvcrt_memcpy },
@@ -366,12 +413,19 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "towupper", (void *)msvcrt_towupper },
 	{ "ungetc", (void *)msvcrt_ungetc },
 	{ "ungetwc", (void *)msvcrt_ungetwc },
+	{ "wcscat", (void *)msvcrt_wcscat },
+	{ "wcschr", (void *)msvcrt_wcschr },
 	{ "wcscmp", (void *)msvcrt_wcscmp },
 	{ "wcscoll", (void *)msvcrt_wcscoll },
 	{ "wcscpy", (void *)msvcrt_wcscpy },
 	{ "wcsftime", (void *)msvcrt_wcsftime },
 	{ "wcslen", (void *)msvcrt_wcslen },
+	{ "wcsncmp", (void *)msvcrt_wcsncmp },
+	{ "wcsncpy", (void *)msvcrt_wcsncpy },
 	{ "wcsnlen", (void *)msvcrt_wcsnlen },
+	{ "wcsrchr", (void *)msvcrt_wcsrchr },
+	{ "wcsstr", (void *)msvcrt_wcsstr },
+	{ "wcstombs", (void *)msvcrt_wcstombs },
 	{ "wcsxfrm", (void *)msvcrt_wcsxfrm },
 };
 
