@@ -181,6 +181,17 @@ START_TEST(relocates_when_base_taken)
 	put16(RELOC_FILE + 8, (7 << 12) | 0x10);
 	expect_bad("type 7");
 	munmap(blocker, 0x1000);
+
+	/* ImageBase 0: never mapped at page 0 (root could), relocated */
+	build_image();
+	put64(OFF_OH + 24, 0);
+	put64(RVA_TO_IDATA(0x21f0), 0x1000);
+	ck_assert_msg(pe_parse(img, sizeof img, &pf, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pe_load(&pf, &mod, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_nonnull(mod.base);
+	memcpy(&v, mod.base + 0x21f0, 8);
+	ck_assert_uint_eq(v, (uint64_t)mod.base + 0x1000);
+	pe_unload(&mod);
 }
 END_TEST
 

@@ -55,7 +55,8 @@ static void write_slot(const struct pe_module *mod, ULONGLONG *slot, void *addr)
 	void *page = (void *)((uintptr_t)slot & ~(uintptr_t)4095);
 	if (!(prot & PROT_WRITE))
 		mprotect(page, 4096, PROT_READ | PROT_WRITE);
-	*slot = (ULONGLONG)(uintptr_t)addr;
+	ULONGLONG v = (ULONGLONG)(uintptr_t)addr;
+	memcpy(slot, &v, sizeof v);
 	if (!(prot & PROT_WRITE))
 		mprotect(page, 4096, prot ? prot : PROT_READ);
 }
@@ -73,12 +74,18 @@ PVOID WINAPI ResolveDelayLoadedAPI(PVOID parent, const IMAGE_DELAYLOAD_DESCRIPTO
 		RaiseException(DELAYLOAD_EXCEPTION(ERROR_INVALID_PARAMETER), 0, 0, NULL);
 		return NULL;
 	}
-	HMODULE *hmod = (HMODULE *)(mod->base + desc->ModuleHandleRVA);
-	HMODULE h = *hmod ? *hmod : LoadLibraryA(dll);
+	/* the descriptor and the slots need not be aligned: copy */
+	IMAGE_DELAYLOAD_DESCRIPTOR d;
+	memcpy(&d, desc, sizeof d);
+	uint8_t *hmod = mod->base + d.ModuleHandleRVA;
+	HMODULE h;
+	memcpy(&h, hmod, sizeof h);
+	if (!h)
+		h = LoadLibraryA(dll);
 	void *addr = NULL;
 	ULONG reason = dliFailLoadLib;
 	if (h) {
-		*hmod = h;
+		memcpy(hmod, &h, sizeof h);
 		reason = dliFailGetProc;
 		addr = GetProcAddress(h, name ? name : (LPCSTR)(uintptr_t)ordinal);
 	}

@@ -380,7 +380,11 @@ int pe_load(const struct pe_file *pf, struct pe_module *mod, struct perr *err)
 	mod->is_dll = pf->fh.Characteristics & IMAGE_FILE_DLL;
 	memcpy(mod->sections, pf->sections, mod->nsections * sizeof(IMAGE_SECTION_HEADER));
 
-	void *base = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	/* Windows keeps the lowest 64 KiB unmapped; so does persona, even as
+	 * root (whom Linux lets map page 0): such an image is relocated */
+	void *base = MAP_FAILED;
+	if (oh->ImageBase >= 0x10000)
+		base = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (base == MAP_FAILED || base != want) {
 		if (base != MAP_FAILED)
 			munmap(base, size);
