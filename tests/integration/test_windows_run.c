@@ -472,6 +472,27 @@ START_TEST(win32_file_information_and_wide_crt)
 }
 END_TEST
 
+/* A Unicode program (wmain through __wgetmainargs) with a non-ASCII
+ * argument, and the environment block (GetEnvironmentStringsW,
+ * Get/SetEnvironmentVariableW); equal to wine64's output. */
+START_TEST(unicode_program_and_environment)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	char *exe = fixture("win_unicode", ".exe");
+	char *want = read_file_str("tests/fixtures/windows/src/win_unicode.expected");
+	ck_assert_ptr_nonnull(want);
+	char *argv[] = { "win_unicode.exe", "h\xc3\xa9llo w\xc3\xb6rld", "-x", NULL };
+	char *env[] = { "PERSONA_UNICODE_VAR=valeur", "PATH=/usr/bin:/bin", NULL };
+	struct cmd_result got = run_win(exe, argv, env);
+	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
+		      got.status, got.out, got.err, want);
+	cmd_result_free(&got);
+	free(want);
+	free(exe);
+}
+END_TEST
+
 /* Windows-only output kept beside the source (checked against wine64):
  * run `name`.exe and compare its stdout with src/`name`.expected. */
 static void check_expected(const char *name)
@@ -603,6 +624,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, unhandled_access_violation);
 	tcase_add_test(tc, win32_files_and_listing);
 	tcase_add_test(tc, win32_file_information_and_wide_crt);
+	tcase_add_test(tc, unicode_program_and_environment);
 	tcase_add_test(tc, win32_sync_srw_cv_mutex_once_fls);
 	tcase_add_test(tc, win32_named_objects_abandoned_mutexes);
 	tcase_add_test(tc, win32_command_line_to_argv_full_path);

@@ -50,6 +50,11 @@ char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len);
  * (h and l still force narrow and wide). */
 char *msvcrt_format_ex(const char *fmt, const uint64_t *args, size_t *len, bool wide_fmt);
 
+/* The wide functions' formatting: UTF-16 `fmt` (%s wide), UTF-8 result
+ * (malloc'd, NULL with errno ENOMEM).  wprintf.c. */
+char *msvcrt_format_wide(const WCHAR *fmt, const uint64_t *args, size_t *len);
+uint16_t CDECL msvcrt_putwc(uint16_t c, MS_FILE *f);
+
 /* struct _stat64 of msvcrt (56 bytes). */
 struct ms_stat64 {
 	unsigned st_dev;
@@ -71,6 +76,11 @@ void msvcrt_fill_stat64(const struct stat *st, struct ms_stat64 *ms);
 extern int msvcrt__fmode, msvcrt__commode, msvcrt___argc;
 extern char *msvcrt__acmdln;
 extern char **msvcrt___argv, **msvcrt__environ, **msvcrt___initenv;
+extern WCHAR **msvcrt___wargv, **msvcrt___winitenv, **msvcrt__wenviron, *msvcrt__wcmdln;
+
+/* Make the wide variables (UTF-16 argv, environment, command line) if not
+ * made yet: 0, or -1 out of memory. */
+int msvcrt_init_wide(void);
 
 /* msvcrt_exit's and _onexit's entry points, reused by ucrtbase. */
 typedef int(CDECL *msvcrt_onexit_t)(void);

@@ -12,13 +12,13 @@ extern void CDECL ucrtbase___acrt_iob_func(void);
 extern void CDECL ucrtbase___daylight(void);
 extern void CDECL msvcrt___p___argc(void);
 extern void CDECL msvcrt___p___argv(void);
-extern void CDECL ucrtbase___p___wargv(void);
+extern void CDECL msvcrt___p___wargv(void);
 extern void CDECL ucrtbase___p__acmdln(void);
 extern void CDECL msvcrt___p__commode(void);
 extern void CDECL msvcrt___p__environ(void);
 extern void CDECL msvcrt___p__fmode(void);
-extern void CDECL ucrtbase___p__wcmdln(void);
-extern void CDECL ucrtbase___p__wenviron(void);
+extern void CDECL msvcrt___p__wcmdln(void);
+extern void CDECL msvcrt___p__wenviron(void);
 extern void CDECL msvcrt___setusermatherr(void);
 extern void CDECL ucrtbase___stdio_common_vfprintf(void);
 extern void CDECL ucrtbase___stdio_common_vfwprintf(void);
@@ -125,6 +125,8 @@ extern void CDECL msvcrt_fgets(void);
 extern void CDECL msvcrt_fopen(void);
 extern void CDECL msvcrt_fputc(void);
 extern void CDECL msvcrt_fputs(void);
+extern void CDECL msvcrt_fputwc(void);
+extern void CDECL msvcrt_fputws(void);
 extern void CDECL msvcrt_fread(void);
 extern void CDECL msvcrt_free(void);
 extern void CDECL msvcrt_fseek(void);
@@ -224,13 +226,13 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "__daylight", (void *)ucrtbase___daylight },
 	{ "__p___argc", (void *)msvcrt___p___argc },
 	{ "__p___argv", (void *)msvcrt___p___argv },
-	{ "__p___wargv", (void *)ucrtbase___p___wargv },
+	{ "__p___wargv", (void *)msvcrt___p___wargv },
 	{ "__p__acmdln", (void *)ucrtbase___p__acmdln },
 	{ "__p__commode", (void *)msvcrt___p__commode },
 	{ "__p__environ", (void *)msvcrt___p__environ },
 	{ "__p__fmode", (void *)msvcrt___p__fmode },
-	{ "__p__wcmdln", (void *)ucrtbase___p__wcmdln },
-	{ "__p__wenviron", (void *)ucrtbase___p__wenviron },
+	{ "__p__wcmdln", (void *)msvcrt___p__wcmdln },
+	{ "__p__wenviron", (void *)msvcrt___p__wenviron },
 	{ "__setusermatherr", (void *)msvcrt___setusermatherr },
 	{ "__stdio_common_vfprintf", (void *)ucrtbase___stdio_common_vfprintf },
 	{ "__stdio_common_vfwprintf", (void *)ucrtbase___stdio_common_vfwprintf },
@@ -337,6 +339,8 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "fopen", (void *)msvcrt_fopen },
 	{ "fputc", (void *)msvcrt_fputc },
 	{ "fputs", (void *)msvcrt_fputs },
+	{ "fputwc", (void *)msvcrt_fputwc },
+	{ "fputws", (void *)msvcrt_fputws },
 	{ "fread", (void *)msvcrt_fread },
 	{ "free", (void *)msvcrt_free },
 	{ "fseek", (void *)msvcrt_fseek },

@@ -17,8 +17,9 @@ for f in sorted(os.listdir(here)):
 # _onexit), its exported variables, and the printf family the UCRT
 # headers implement inline over __stdio_common_vfprintf & co.
 msvcrt_only = {
-    '__getmainargs', '__iob_func', '__set_app_type', '_onexit',
+    '__getmainargs', '__wgetmainargs', '__iob_func', '__set_app_type', '_onexit',
     'printf', 'fprintf', 'sprintf', 'vprintf', 'vfprintf', 'vsprintf', '_snprintf', '_vsnprintf',
+    'wprintf', 'fwprintf', 'vwprintf', 'vfwprintf', '_snwprintf', '_vsnwprintf',
 }
 msvcrt_src = open(os.path.join(here, '..', 'msvcrt', 'exports.c')).read()
 shared = set(re.findall(r'^FN\((\w+)\)', msvcrt_src, re.M)) - msvcrt_only - own

@@ -4,8 +4,8 @@
  * "_set_app_type", "_crt_atexit", "_initialize_onexit_table,
  * _register_onexit_function, _execute_onexit_table", "_set_new_mode",
  * "_set_invalid_parameter_handler", "quick_exit").  The narrow variables
- * are msvcrt's, so the functions both DLLs share (getenv, exit...) see
- * the same ones. */
+ * and wide variables are msvcrt's, so the functions both DLLs share
+ * (getenv, exit, __p___wargv...) see the same ones. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,6 @@
 #include "winapi-shim/ucrtbase/ucrtbase.h"
 #include "winapi-shim/unicode.h"
 
-static WCHAR **wargv, **wenviron, *wcmdln;
 static int new_mode, app_type;
 static void *invalid_parameter_handler;
 
@@ -33,28 +32,13 @@ int CDECL ucrtbase__configure_narrow_argv(int mode)
 	return 0;
 }
 
-/* A NULL-terminated UTF-16 copy of a NULL-terminated UTF-8 vector. */
-static WCHAR **utf16_vector(char **v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	WCHAR **w = calloc(n + 1, sizeof *w);
-	if (!w)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (!(w[i] = win_utf16_dup(v[i])))
-			return NULL;
-	return w;
-}
-
 int CDECL ucrtbase__configure_wide_argv(int mode)
 {
 	if (mode < 0 || mode > 2) {
 		errno = EINVAL;
 		return EINVAL;
 	}
-	if (!wargv && !(wargv = utf16_vector(win_proc.argv)))
+	if (msvcrt_init_wide() < 0)
 		return ENOMEM;
 	msvcrt___argc = win_proc.argc;
 	return 0;
@@ -68,9 +52,7 @@ int CDECL ucrtbase__initialize_narrow_environment(void)
 
 int CDECL ucrtbase__initialize_wide_environment(void)
 {
-	if (!wenviron && !(wenviron = utf16_vector(win_proc.envp)))
-		return -1;
-	return 0;
+	return msvcrt_init_wide();
 }
 
 char **CDECL ucrtbase__get_initial_narrow_environment(void)
@@ -80,18 +62,8 @@ char **CDECL ucrtbase__get_initial_narrow_environment(void)
 
 WCHAR **CDECL ucrtbase__get_initial_wide_environment(void)
 {
-	ucrtbase__initialize_wide_environment();
-	return wenviron;
-}
-
-WCHAR ***CDECL ucrtbase___p___wargv(void)
-{
-	return &wargv;
-}
-
-WCHAR ***CDECL ucrtbase___p__wenviron(void)
-{
-	return &wenviron;
+	msvcrt_init_wide();
+	return msvcrt___winitenv;
 }
 
 char **CDECL ucrtbase___p__acmdln(void)
@@ -99,13 +71,6 @@ char **CDECL ucrtbase___p__acmdln(void)
 	if (!msvcrt__acmdln)
 		msvcrt__acmdln = win_proc.cmdline;
 	return &msvcrt__acmdln;
-}
-
-WCHAR **CDECL ucrtbase___p__wcmdln(void)
-{
-	if (!wcmdln)
-		wcmdln = win_proc.cmdline_w;
-	return &wcmdln;
 }
 
 /* _crt_app_type: console or GUI; nothing depends on it here. */

@@ -106,23 +106,9 @@ int CDECL ucrtbase___stdio_common_vsprintf(ULONGLONG options, char *buf, size_t 
 	return r;
 }
 
-/* The wide functions: the format converted to UTF-8 and formatted with
- * %s and %c wide (what the options' LEGACY_WIDE_SPECIFIERS ask, and what
- * mingw-w64's headers always pass); a stream receives UTF-8 bytes. */
-static char *format_wide(ULONGLONG options, const WCHAR *fmt, const uint64_t *args, size_t *len)
-{
-	char *f = win_utf8_dup(fmt);
-	if (!f) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	char *s = msvcrt_format_ex(f, args, len, true);
-	free(f);
-	if (!s)
-		errno = ENOMEM;
-	return s;
-}
-
+/* The wide functions: msvcrt's wide formatting, with %s and %c wide
+ * (what the options' LEGACY_WIDE_SPECIFIERS ask, and what mingw-w64's
+ * headers always pass); a stream receives UTF-8 bytes. */
 int CDECL ucrtbase___stdio_common_vfwprintf(ULONGLONG options, MS_FILE *f, const WCHAR *fmt, void *locale,
 					   const uint64_t *args)
 {
@@ -132,7 +118,7 @@ int CDECL ucrtbase___stdio_common_vfwprintf(ULONGLONG options, MS_FILE *f, const
 		errno = EINVAL;
 		return -1;
 	}
-	char *s = format_wide(options, fmt, args, &len);
+	char *s = msvcrt_format_wide(fmt, args, &len);
 	if (!s)
 		return -1;
 	size_t w = fwrite(s, 1, len, hf);
@@ -149,7 +135,7 @@ int CDECL ucrtbase___stdio_common_vswprintf(ULONGLONG options, WCHAR *buf, size_
 		errno = EINVAL;
 		return -1;
 	}
-	char *s = format_wide(options, fmt, args, &len);
+	char *s = msvcrt_format_wide(fmt, args, &len);
 	if (!s)
 		return -1;
 	size_t units = win_utf8_to_utf16(s, len, NULL, 0);
