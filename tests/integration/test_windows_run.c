@@ -367,6 +367,8 @@ END_TEST
 /* PEB->Ldr's three module lists walked from the TEB (names in order,
  * both directions, DllBase equal to each module's HMODULE, FullDllName
  * ending in BaseDllName), a DLL added by LoadLibraryA, PEB->ProcessHeap;
+ * GetModuleFileName of a DLL and of a builtin, truncated (NUL-terminated,
+ * as Windows since Vista; wine64 does not terminate, as XP did).
  * persona's module order in src/dll/ldrwalk.expected (the structural
  * checks were compared with wine64 8.0, which lists more DLLs). */
 START_TEST(peb_module_lists)

@@ -78,6 +78,7 @@ static const struct win_export kernel32_exports[] = {
 	WIN_EXPORT(GetHandleInformation),
 	WIN_EXPORT(GetLastError),
 	WIN_EXPORT(GetModuleFileNameA),
+	WIN_EXPORT(GetModuleFileNameW),
 	WIN_EXPORT(GetModuleHandleA),
 	WIN_EXPORT(GetModuleHandleExA),
 	WIN_EXPORT(GetModuleHandleExW),

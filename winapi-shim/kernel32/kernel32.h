@@ -160,6 +160,7 @@ PVOID WINAPI ResolveDelayLoadedAPI(PVOID parent, const struct _IMAGE_DELAYLOAD_D
 /* process.c */
 BOOL WINAPI GetModuleHandleExA(DWORD flags, LPCSTR name, HMODULE *out);
 BOOL WINAPI GetModuleHandleExW(DWORD flags, LPCWSTR name, HMODULE *out);
+DWORD WINAPI GetModuleFileNameW(HMODULE m, LPWSTR buf, DWORD size);
 __attribute__((noreturn)) void WINAPI ExitProcess(unsigned code);
 LPSTR WINAPI GetCommandLineA(void);
 LPWSTR WINAPI GetCommandLineW(void);

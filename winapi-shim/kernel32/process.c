@@ -213,23 +213,79 @@ void *WINAPI GetProcAddress(HMODULE m, LPCSTR name)
 	return NULL;
 }
 
+/* The module's file name: the program's argv[0]; a real DLL's Linux path
+ * as a Windows path; a builtin's C:\\Windows\\System32\\name.  NULL (malloc'd)
+ * when `m` is no module (ERROR_MOD_NOT_FOUND). */
+static char *module_file_name(HMODULE m)
+{
+	char *p = NULL;
+	struct pe_module *dll;
+
+	if (!m || (win_proc.image && m == win_proc.image->base))
+		return strdup(win_proc.argc > 0 ? win_proc.argv[0] : "");
+	if ((dll = pe_dll_by_base(m)))
+		return dll->path ? win_windows_path(dll->path) : strdup(dll->name);
+	for (size_t i = 0; win_builtin_dlls[i]; i++)
+		if ((const void *)win_builtin_dlls[i] == m && asprintf(&p, "C:\\Windows\\System32\\%s", win_builtin_dlls[i]->name) < 0)
+			p = NULL;
+	if (!p)
+		SetLastError(ERROR_MOD_NOT_FOUND);
+	return p;
+}
+
+/* Truncated output keeps its NUL and returns `size` with
+ * ERROR_INSUFFICIENT_BUFFER, as Windows 10 does. */
 DWORD WINAPI GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size)
 {
-	const char *path = win_proc.argc > 0 ? win_proc.argv[0] : "";
+	char *owned = module_file_name(m);
+	if (!owned)
+		return 0;
+	const char *path = owned;
 	size_t n = strlen(path);
 
 	if (size == 0) {
+		free(owned);
 		SetLastError(ERROR_INSUFFICIENT_BUFFER);
 		return 0;
 	}
 	if (n >= size) {
 		memcpy(buf, path, size - 1);
 		buf[size - 1] = 0;
+		free(owned);
 		SetLastError(ERROR_INSUFFICIENT_BUFFER);
 		return size;
 	}
 	memcpy(buf, path, n + 1);
+	free(owned);
 	return (DWORD)n;
+}
+
+DWORD WINAPI GetModuleFileNameW(HMODULE m, LPWSTR buf, DWORD size)
+{
+	char *owned = module_file_name(m);
+	if (!owned)
+		return 0;
+	WCHAR *w = win_utf16_dup(owned);
+	free(owned);
+	if (!w) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return 0;
+	}
+	size_t n = win_wcslen(w);
+	DWORD r = (DWORD)n;
+	if (size == 0) {
+		SetLastError(ERROR_INSUFFICIENT_BUFFER);
+		r = 0;
+	} else if (n >= size) {
+		memcpy(buf, w, (size - 1) * sizeof *w);
+		buf[size - 1] = 0;
+		SetLastError(ERROR_INSUFFICIENT_BUFFER);
+		r = size;
+	} else {
+		memcpy(buf, w, (n + 1) * sizeof *w);
+	}
+	free(w);
+	return r;
 }
 
 DWORD WINAPI GetCurrentProcessId(void)
