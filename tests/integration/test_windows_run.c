@@ -221,6 +221,20 @@ START_TEST(ucrt_program)
 }
 END_TEST
 
+/* msvcrt's own sscanf and fscanf (mingw's ANSI stdio off). */
+START_TEST(msvcrt_scanf)
+{
+	char *dir = make_temp_dir("scan");
+	char *path;
+	ck_assert(asprintf(&path, "%s/scan.txt", dir) > 0);
+	const char *args[] = { path, NULL };
+	differential("scan_noansi", args, environ);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(winpthreads_setjmp)
 {
 	differential("pthreads", NULL, environ);
@@ -614,6 +628,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, stdio_file_qsort_malloc);
 	tcase_add_test(tc, threads_critical_section_semaphore);
 	tcase_add_test(tc, ucrt_program);
+	tcase_add_test(tc, msvcrt_scanf);
 	tcase_add_test(tc, winpthreads_setjmp);
 	tcase_add_test(tc, cxx_exceptions_static);
 	tcase_add_test(tc, cxx_exceptions_real_dlls);

@@ -179,6 +179,40 @@ START_TEST(command_line_to_argv)
 }
 END_TEST
 
+typedef int(CDECL *common_vsscanf)(ULONGLONG, const char *, size_t, const char *, void *, const uint64_t *);
+typedef int(CDECL *common_vswscanf)(ULONGLONG, const WCHAR *, size_t, const WCHAR *, void *, const uint64_t *);
+
+/* The UCRT's scanf: a bounded input, msvcrt's 32-bit %ld, the secure
+ * form's buffer sizes (a field is cut at the buffer: persona truncates
+ * where the UCRT would fail the field), wide targets in the wide form. */
+START_TEST(ucrt_common_scanf)
+{
+	common_vsscanf ss = (common_vsscanf)win_builtin_export(&win_dll_ucrtbase, "__stdio_common_vsscanf");
+	common_vswscanf sw = (common_vswscanf)win_builtin_export(&win_dll_ucrtbase, "__stdio_common_vswscanf");
+	int32_t a = 0, b[2] = { 0, 0x5a5a5a5a };
+	char word[8];
+	uint64_t args[4] = { (uint64_t)(uintptr_t)&a, (uint64_t)(uintptr_t)b };
+
+	ck_assert_int_eq(ss(0, "123456", 3, "%d", NULL, args), 1);
+	ck_assert_int_eq(a, 123);
+	ck_assert_int_eq(ss(0, "-9 77", (size_t)-1, "%d %ld", NULL, args), 2);
+	ck_assert_int_eq(a, -9);
+	ck_assert_int_eq(b[0], 77);
+	ck_assert_int_eq(b[1], 0x5a5a5a5a); /* %ld stored 32 bits */
+	memset(word, 'x', sizeof word);
+	uint64_t sargs[] = { (uint64_t)(uintptr_t)word, 4 };
+	ck_assert_int_eq(ss(1, "abcdefgh", (size_t)-1, "%s", NULL, sargs), 1);
+	ck_assert_str_eq(word, "abc");
+	ck_assert_int_eq(word[4], 'x');
+
+	WCHAR in[] = { 'h', 0xe9, 'l', 'l', 'o', ' ', '5', 0 }, fmt[] = { '%', 's', ' ', '%', 'd', 0 }, out[8];
+	uint64_t wargs[] = { (uint64_t)(uintptr_t)out, (uint64_t)(uintptr_t)&a };
+	ck_assert_int_eq(sw(2, in, (size_t)-1, fmt, NULL, wargs), 2);
+	ck_assert_int_eq(a, 5);
+	ck_assert(out[0] == 'h' && out[1] == 0xe9 && out[4] == 'o' && out[5] == 0);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("win_builtin");
@@ -188,6 +222,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, dll_names);
 	tcase_add_test(tc, api_sets_and_ucrtbase);
 	tcase_add_test(tc, ucrt_common_vsprintf_options);
+	tcase_add_test(tc, ucrt_common_scanf);
 	tcase_add_test(tc, utf16_round_trip);
 	tcase_add_test(tc, command_line_quoting);
 	tcase_add_test(tc, command_line_to_argv);

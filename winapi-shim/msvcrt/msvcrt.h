@@ -55,6 +55,15 @@ char *msvcrt_format_ex(const char *fmt, const uint64_t *args, size_t *len, bool 
 char *msvcrt_format_wide(const WCHAR *fmt, const uint64_t *args, size_t *len);
 uint16_t CDECL msvcrt_putwc(uint16_t c, MS_FILE *f);
 
+/* scanf.c: scan `input` (or, when NULL, the stream `f`) by the Microsoft
+ * format `fmt` into the pointers of the x64 variadic area `args`;
+ * `wide_fmt`: %s and %c store UTF-16 (the wide functions); `secure`: each
+ * %s, %c, %[ pointer is followed by its buffer's size (the _s forms).
+ * Returns the number of fields stored, EOF (-1) at the end of the input
+ * before the first, -1 with errno on a bad argument. */
+int msvcrt_scan(const char *input, MS_FILE *f, const char *fmt, const uint64_t *args, bool wide_fmt, bool secure);
+int msvcrt_scan_wide(const WCHAR *input, MS_FILE *f, const WCHAR *fmt, const uint64_t *args, bool secure);
+
 /* struct _stat64 of msvcrt (56 bytes). */
 struct ms_stat64 {
 	unsigned st_dev;

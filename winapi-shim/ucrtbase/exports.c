@@ -21,9 +21,13 @@ extern void CDECL msvcrt___p__wcmdln(void);
 extern void CDECL msvcrt___p__wenviron(void);
 extern void CDECL msvcrt___setusermatherr(void);
 extern void CDECL ucrtbase___stdio_common_vfprintf(void);
+extern void CDECL ucrtbase___stdio_common_vfscanf(void);
 extern void CDECL ucrtbase___stdio_common_vfwprintf(void);
+extern void CDECL ucrtbase___stdio_common_vfwscanf(void);
 extern void CDECL ucrtbase___stdio_common_vsprintf(void);
+extern void CDECL ucrtbase___stdio_common_vsscanf(void);
 extern void CDECL ucrtbase___stdio_common_vswprintf(void);
+extern void CDECL ucrtbase___stdio_common_vswscanf(void);
 extern void CDECL ucrtbase___timezone(void);
 extern void CDECL ucrtbase___tzname(void);
 extern void CDECL msvcrt__aligned_free(void);
@@ -235,9 +239,13 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "__p__wenviron", (void *)msvcrt___p__wenviron },
 	{ "__setusermatherr", (void *)msvcrt___setusermatherr },
 	{ "__stdio_common_vfprintf", (void *)ucrtbase___stdio_common_vfprintf },
+	{ "__stdio_common_vfscanf", (void *)ucrtbase___stdio_common_vfscanf },
 	{ "__stdio_common_vfwprintf", (void *)ucrtbase___stdio_common_vfwprintf },
+	{ "__stdio_common_vfwscanf", (void *)ucrtbase___stdio_common_vfwscanf },
 	{ "__stdio_common_vsprintf", (void *)ucrtbase___stdio_common_vsprintf },
+	{ "__stdio_common_vsscanf", (void *)ucrtbase___stdio_common_vsscanf },
 	{ "__stdio_common_vswprintf", (void *)ucrtbase___stdio_common_vswprintf },
+	{ "__stdio_common_vswscanf", (void *)ucrtbase___stdio_common_vswscanf },
 	{ "__timezone", (void *)ucrtbase___timezone },
 	{ "__tzname", (void *)ucrtbase___tzname },
 	{ "_aligned_free", (void *)msvcrt__aligned_free },

@@ -20,6 +20,7 @@ msvcrt_only = {
     '__getmainargs', '__wgetmainargs', '__iob_func', '__set_app_type', '_onexit',
     'printf', 'fprintf', 'sprintf', 'vprintf', 'vfprintf', 'vsprintf', '_snprintf', '_vsnprintf',
     'wprintf', 'fwprintf', 'vwprintf', 'vfwprintf', '_snwprintf', '_vsnwprintf',
+    'sscanf', 'fscanf', 'scanf', 'swscanf',
 }
 msvcrt_src = open(os.path.join(here, '..', 'msvcrt', 'exports.c')).read()
 shared = set(re.findall(r'^FN\((\w+)\)', msvcrt_src, re.M)) - msvcrt_only - own

@@ -152,3 +152,73 @@ int CDECL ucrtbase___stdio_common_vswprintf(ULONGLONG options, WCHAR *buf, size_
 	free(w);
 	return r;
 }
+
+/* The scanf family (msvcrt/scanf.c).  `len` bounds the input unless it is
+ * (size_t)-1; the options: _CRT_INTERNAL_SCANF_SECURECRT (the _s forms),
+ * _CRT_INTERNAL_SCANF_LEGACY_WIDE_SPECIFIERS (in the wide functions, %s
+ * and %c are wide). */
+#define _CRT_INTERNAL_SCANF_SECURECRT 0x0001ULL
+#define _CRT_INTERNAL_SCANF_LEGACY_WIDE_SPECIFIERS 0x0002ULL
+
+int CDECL ucrtbase___stdio_common_vsscanf(ULONGLONG options, const char *buf, size_t len, const char *fmt,
+					 void *locale, const uint64_t *args)
+{
+	if (!buf) {
+		errno = EINVAL;
+		return -1;
+	}
+	char *copy = len == (size_t)-1 ? NULL : strndup(buf, len);
+	if (len != (size_t)-1 && !copy) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int r = msvcrt_scan(copy ? copy : buf, NULL, fmt, args, false, options & _CRT_INTERNAL_SCANF_SECURECRT);
+	free(copy);
+	return r;
+}
+
+int CDECL ucrtbase___stdio_common_vfscanf(ULONGLONG options, MS_FILE *f, const char *fmt, void *locale,
+					 const uint64_t *args)
+{
+	return msvcrt_scan(NULL, f, fmt, args, false, options & _CRT_INTERNAL_SCANF_SECURECRT);
+}
+
+int CDECL ucrtbase___stdio_common_vswscanf(ULONGLONG options, const WCHAR *buf, size_t len, const WCHAR *fmt,
+					  void *locale, const uint64_t *args)
+{
+	if (!buf || !fmt) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t n = len == (size_t)-1 ? win_wcslen(buf) : len;
+	WCHAR *copy = malloc((n + 1) * sizeof *copy);
+	char *in = NULL, *f8 = win_utf8_dup(fmt);
+	int r = -1;
+	if (copy && f8) {
+		memcpy(copy, buf, n * sizeof *copy);
+		copy[n] = 0;
+		if ((in = win_utf8_dup(copy)))
+			r = msvcrt_scan(in, NULL, f8, args, options & _CRT_INTERNAL_SCANF_LEGACY_WIDE_SPECIFIERS,
+					options & _CRT_INTERNAL_SCANF_SECURECRT);
+	}
+	if (r == -1 && (!copy || !f8 || !in))
+		errno = ENOMEM;
+	free(copy);
+	free(in);
+	free(f8);
+	return r;
+}
+
+int CDECL ucrtbase___stdio_common_vfwscanf(ULONGLONG options, MS_FILE *f, const WCHAR *fmt, void *locale,
+					  const uint64_t *args)
+{
+	char *f8 = fmt ? win_utf8_dup(fmt) : NULL;
+	if (!f8) {
+		errno = fmt ? ENOMEM : EINVAL;
+		return -1;
+	}
+	int r = msvcrt_scan(NULL, f, f8, args, options & _CRT_INTERNAL_SCANF_LEGACY_WIDE_SPECIFIERS,
+			    options & _CRT_INTERNAL_SCANF_SECURECRT);
+	free(f8);
+	return r;
+}
