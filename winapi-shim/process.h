@@ -27,9 +27,9 @@ int win_dlls_attach(struct perr *err);
  * attach and in reverse for detach. */
 void win_dlls_notify(DWORD reason);
 
-/* ExitProcess and exit(): DLL_PROCESS_DETACH to every attached DLL, in
- * reverse load order (TLS callbacks, then DllMain with lpReserved
- * non-NULL); once. */
+/* ExitProcess and exit(): the exiting thread's FLS callbacks, then
+ * DLL_PROCESS_DETACH to every attached DLL, in reverse load order (TLS
+ * callbacks, then DllMain with lpReserved non-NULL); once. */
 void win_dlls_detach(void);
 
 /* End the process: flush stdio, run none of the host's atexit handlers,

@@ -109,6 +109,9 @@ void win_dlls_detach(void)
 	if (done)
 		return;
 	done = true;
+	/* the exiting thread's FLS callbacks run first, as on Windows (wine64
+	 * agrees): they usually live in the DLLs about to be detached */
+	win_fls_thread_exit();
 	for (unsigned k = 0; k < n; k++) {
 		struct pe_module *m = pe_dll_at(n - 1 - k);
 		if (!m->attached)
