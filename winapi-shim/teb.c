@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "winapi-shim/loader/pe.h"
+#include "winapi-shim/ntdll/ntdll.h"
 #include "winapi-shim/process.h"
 #include "winapi-shim/teb.h"
 #include "winapi-shim/unicode.h"
@@ -148,6 +149,8 @@ int win_thread_attach(struct perr *err)
 		munmap(teb, teb_size);
 		return perr_set(err, errno, "arch_prctl(ARCH_SET_GS)");
 	}
+	if (win_altstack_attach() < 0)
+		return perr_set(err, errno, "sigaltstack");
 	if (win_proc.image && win_tls_attach(win_proc.image, err) < 0)
 		return -1;
 	for (unsigned i = 0; i < pe_dll_count(); i++)
@@ -171,6 +174,7 @@ void win_thread_detach(void)
 			free(teb->ThreadLocalStoragePointer[i]);
 		free(teb->ThreadLocalStoragePointer);
 	}
+	win_altstack_detach();
 	syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);
 	munmap(teb, WIN_TEB_MAPPING_SIZE);
 }

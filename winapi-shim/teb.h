@@ -147,6 +147,10 @@ struct win_thread_state {
 	void *thread_object;                     /* kernel32's object for this thread */
 	bool fls_registered;                     /* in kernel32's list of threads with FLS */
 	void *fls[WIN_FLS_SLOTS];                /* FlsGetValue/FlsSetValue */
+	void *altstack;                          /* the fault handler's stack (entry/signal.c) */
+	void *saved_ss_sp;                       /* the alternate stack before it */
+	size_t saved_ss_size;
+	int saved_ss_flags;
 };
 #define WIN_TEB_STATE_OFFSET 0x1840
 #define WIN_TEB_MAPPING_SIZE 0x2000

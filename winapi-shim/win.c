@@ -165,6 +165,8 @@ int win_run(const char *path, int argc, char **argv, char **envp, struct perr *e
 
 	if (win_install_fault_handlers() < 0)
 		return perr_set(err, errno, "%s: sigaction", path);
+	if (win_altstack_attach() < 0)
+		return perr_set(err, errno, "%s: sigaltstack", path);
 	/* msvcrt's __iob_func entries must exist before any CRT code runs */
 	msvcrt_host_file(NULL);
 	attach_stack = stack_top;

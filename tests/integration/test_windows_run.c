@@ -426,6 +426,24 @@ START_TEST(unhandled_access_violation)
 }
 END_TEST
 
+/* Endless recursion: the guard page below the stack ends the process
+ * with EXCEPTION_STACK_OVERFLOW (0xC00000FD; Linux keeps 0xFD), as wine64
+ * does, instead of a crash of the signal handler on the exhausted stack. */
+START_TEST(stack_overflow)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	char *exe = fixture("faults", ".exe");
+	char *argv[] = { "faults.exe", "overflow", NULL };
+	struct cmd_result r = run_win(exe, argv, environ);
+	ck_assert_msg(r.status == 0xfd && contains(r.out, "fault: overflow") && !contains(r.out, "not reached") &&
+			      contains(r.err, "0xc00000fd"),
+		      "exit %d\n--- stdout:\n%s\n--- stderr:\n%s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+	free(exe);
+}
+END_TEST
+
 /* Win32 files and folders; Windows-only, so the expected output is kept
  * beside the source.  The folder is given as a Windows path, "C:\\...",
  * which names the Linux root unless PERSONA_WIN_DRIVE_C says otherwise. */
@@ -639,6 +657,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, peb_module_lists);
 	tcase_add_test(tc, faults_reach_signal_handlers);
 	tcase_add_test(tc, unhandled_access_violation);
+	tcase_add_test(tc, stack_overflow);
 	tcase_add_test(tc, win32_files_and_listing);
 	tcase_add_test(tc, win32_file_information_and_wide_crt);
 	tcase_add_test(tc, unicode_program_and_environment);
