@@ -270,6 +270,8 @@ HANDLE WINAPI FindFirstVolumeW(LPWSTR buf, DWORD size);
 BOOL WINAPI FindNextVolumeW(HANDLE h, LPWSTR buf, DWORD size);
 BOOL WINAPI FindVolumeClose(HANDLE h);
 DWORD WINAPI GetTimeZoneInformation(TIME_ZONE_INFORMATION *tzi);
+BOOL WINAPI GetProcessTimes(HANDLE h, FILETIME *creation, FILETIME *exit_time, FILETIME *kernel, FILETIME *user);
+BOOL WINAPI GetThreadTimes(HANDLE h, FILETIME *creation, FILETIME *exit_time, FILETIME *kernel, FILETIME *user);
 
 /* files.c: helpers for the other file functions.  The attributes
  * Windows would give a file with Linux status `st` (directory, archive,
