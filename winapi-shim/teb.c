@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "winapi-shim/entry/call.h"
 #include "winapi-shim/loader/pe.h"
 #include "winapi-shim/ntdll/ntdll.h"
 #include "winapi-shim/process.h"
@@ -115,14 +116,23 @@ int win_tls_attach(const struct pe_module *mod, struct perr *err)
 
 typedef void(WINAPI *PIMAGE_TLS_CALLBACK)(void *DllHandle, DWORD Reason, void *Reserved);
 
-void win_tls_callbacks(const struct pe_module *mod, DWORD reason)
+void win_tls_callbacks_on(const struct pe_module *mod, DWORD reason, void *stack_top)
 {
 	if (!mod->has_tls || !mod->tls.AddressOfCallBacks)
 		return;
 	/* checked by pe_load: the array and each callback lie in the image */
 	const uint64_t *cb = (const uint64_t *)(uintptr_t)mod->tls.AddressOfCallBacks;
-	for (; *cb; cb++)
-		((PIMAGE_TLS_CALLBACK)(uintptr_t)*cb)(mod->base, reason, NULL);
+	for (; *cb; cb++) {
+		if (stack_top)
+			win_call_dllmain((void *)(uintptr_t)*cb, mod->base, reason, NULL, stack_top);
+		else
+			((PIMAGE_TLS_CALLBACK)(uintptr_t)*cb)(mod->base, reason, NULL);
+	}
+}
+
+void win_tls_callbacks(const struct pe_module *mod, DWORD reason)
+{
+	win_tls_callbacks_on(mod, reason, NULL);
 }
 
 int win_thread_attach(struct perr *err)

@@ -187,8 +187,11 @@ PEB *win_peb(void);
 struct pe_module;
 int win_tls_attach(const struct pe_module *mod, struct perr *err);
 
-/* Run the image's TLS callbacks with `reason` (DLL_PROCESS_ATTACH...). */
+/* Run the image's TLS callbacks with `reason` (DLL_PROCESS_ATTACH...),
+ * on the calling thread's stack, or (_on, stack_top non-NULL) on the
+ * program's stack ending at `stack_top`, not yet in use. */
 void win_tls_callbacks(const struct pe_module *mod, DWORD reason);
+void win_tls_callbacks_on(const struct pe_module *mod, DWORD reason, void *stack_top);
 
 /* ---- the PEB's module lists (winapi-shim/ldr.c) ---- */
 

@@ -84,7 +84,7 @@ int win_dlls_attach(struct perr *err)
 		m->attached = true;
 		if (win_tls_attach(m, err) < 0)
 			return perr_prefix(err, "%s", m->name);
-		win_tls_callbacks(m, DLL_PROCESS_ATTACH);
+		win_tls_callbacks_on(m, DLL_PROCESS_ATTACH, attach_stack);
 		BOOL ok = TRUE;
 		if (m->entry && attach_stack)
 			ok = win_call_dllmain(m->entry, m->base, DLL_PROCESS_ATTACH, NULL, attach_stack);
@@ -174,6 +174,6 @@ int win_run(const char *path, int argc, char **argv, char **envp, struct perr *e
 	attach_stack = NULL;
 	if (attached < 0)
 		return perr_prefix(err, "%s", path);
-	win_tls_callbacks(&main_image, DLL_PROCESS_ATTACH);
+	win_tls_callbacks_on(&main_image, DLL_PROCESS_ATTACH, stack_top);
 	win_call_entry(main_image.entry, stack_top);
 }
