@@ -113,7 +113,9 @@ int win_ldr_sync(void)
 	if (exe && find(exe) == nhave) {
 		const UNICODE_STRING *p = &peb->ProcessParameters->ImagePathName;
 		char *full = p->Buffer ? win_utf8_dup(p->Buffer) : NULL;
-		const char *name = full ? strrchr(full, '/') : NULL;
+		const char *name = full ? strrchr(full, '\\') : NULL;
+		if (full && !name)
+			name = strrchr(full, '/');
 		if (!full || !add(exe, exe->base, exe->entry, exe->size, full, name ? name + 1 : full, 0)) {
 			free(full);
 			return -1;

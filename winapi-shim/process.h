@@ -12,6 +12,7 @@ struct win_process {
 	char **argv;              /* UTF-8, as given to win_run */
 	char **envp;              /* the environment block msvcrt and kernel32 read */
 	char *cmdline;            /* argv joined with Windows quoting, UTF-8 */
+	char *image_path;         /* the executable's full path as a Windows path, UTF-8 */
 	WCHAR *cmdline_w;
 };
 

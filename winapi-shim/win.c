@@ -157,7 +157,13 @@ int win_run(const char *path, int argc, char **argv, char **envp, struct perr *e
 		stack = MIN_STACK;
 	if (stack > MAX_STACK)
 		stack = MAX_STACK;
-	if (win_teb_init(main_image.base, path, win_proc.cmdline, stack, &stack_top, err) < 0 ||
+	/* the image path Windows shows: full, as a Windows path */
+	char *real = realpath(path, NULL);
+	win_proc.image_path = win_windows_path(real ? real : path);
+	free(real);
+	if (!win_proc.image_path)
+		return perr_set(err, ENOMEM, "%s", path);
+	if (win_teb_init(main_image.base, win_proc.image_path, win_proc.cmdline, stack, &stack_top, err) < 0 ||
 	    win_tls_attach(&main_image, err) < 0)
 		return perr_prefix(err, "%s", path);
 

@@ -213,7 +213,7 @@ void *WINAPI GetProcAddress(HMODULE m, LPCSTR name)
 	return NULL;
 }
 
-/* The module's file name: the program's argv[0]; a real DLL's Linux path
+/* The module's file name: the program's full path; a real DLL's Linux path
  * as a Windows path; a builtin's C:\\Windows\\System32\\name.  NULL (malloc'd)
  * when `m` is no module (ERROR_MOD_NOT_FOUND). */
 static char *module_file_name(HMODULE m)
@@ -222,7 +222,7 @@ static char *module_file_name(HMODULE m)
 	struct pe_module *dll;
 
 	if (!m || (win_proc.image && m == win_proc.image->base))
-		return strdup(win_proc.argc > 0 ? win_proc.argv[0] : "");
+		return strdup(win_proc.image_path ? win_proc.image_path : "");
 	if ((dll = pe_dll_by_base(m)))
 		return dll->path ? win_windows_path(dll->path) : strdup(dll->name);
 	for (size_t i = 0; win_builtin_dlls[i]; i++)
