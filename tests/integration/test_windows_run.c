@@ -68,8 +68,9 @@ static void drain(int ofd, int efd, struct cmd_result *r, time_t deadline)
 			close(p[i].fd);
 }
 
-/* Run `exe` with win_run in a forked child, stdout and stderr captured. */
-static struct cmd_result run_win(const char *exe, char **argv, char **envp)
+/* Run `exe` with win_run in a forked child, stdout and stderr captured,
+ * stdin from `input` (a file) or /dev/null. */
+static struct cmd_result run_win_in(const char *exe, char **argv, char **envp, const char *input)
 {
 	struct cmd_result r = { .status = -1, .out = calloc(1, 1), .err = calloc(1, 1) };
 	int op[2], ep[2];
@@ -82,7 +83,7 @@ static struct cmd_result run_win(const char *exe, char **argv, char **envp)
 	ck_assert(pid >= 0);
 	if (pid == 0) {
 		struct perr err = { 0 };
-		int null = open("/dev/null", O_RDONLY);
+		int null = open(input ? input : "/dev/null", O_RDONLY);
 		dup2(null, 0);
 		dup2(op[1], 1);
 		dup2(ep[1], 2);
@@ -108,6 +109,11 @@ static struct cmd_result run_win(const char *exe, char **argv, char **envp)
 	}
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return r;
+}
+
+static struct cmd_result run_win(const char *exe, char **argv, char **envp)
+{
+	return run_win_in(exe, argv, envp, NULL);
 }
 
 static char *fixture(const char *name, const char *suffix)
@@ -613,6 +619,36 @@ START_TEST(debian_hmac256)
 }
 END_TEST
 
+/* More programs nobody here wrote: Debian's mpicalc.exe (libgcrypt's RPN
+ * calculator) with its DLLs libgcrypt-20.dll and libgpg-error-0.dll (which
+ * import advapi32, user32 and ws2_32), found through PERSONA_WIN_PATH,
+ * against the same tool built for Linux; and gpg-error.exe. */
+#define MINGW_BIN "/usr/x86_64-w64-mingw32/bin"
+
+START_TEST(debian_mpicalc_and_gpg_error)
+{
+	if (access(MINGW_BIN "/mpicalc.exe", R_OK) != 0 || access("/usr/bin/mpicalc", X_OK) != 0)
+		SKIP_TEST("mpicalc.exe or mpicalc missing (apt-get install libgcrypt-mingw-w64-dev libgcrypt20-dev)");
+	const char *input = "tests/fixtures/windows/src/mpicalc.in";
+	char *shell[] = { "sh", "-c", "exec /usr/bin/mpicalc < tests/fixtures/windows/src/mpicalc.in", NULL };
+	struct cmd_result want = run_cmd((const char **)shell, NULL, RUN_TIMEOUT);
+	setenv("PERSONA_WIN_PATH", MINGW_BIN, 1);
+	char *argv[] = { "mpicalc.exe", NULL };
+	struct cmd_result got = run_win_in(MINGW_BIN "/mpicalc.exe", argv, environ, input);
+	char *argv2[] = { "gpg-error.exe", "1", NULL };
+	struct cmd_result ge = run_win(MINGW_BIN "/gpg-error.exe", argv2, environ);
+	unsetenv("PERSONA_WIN_PATH");
+	ck_assert_msg(want.status == 0 && got.status == 0 && !strcmp(got.out, want.out) && !strcmp(got.err, want.err),
+		      "persona: exit %d\n%s%s\nnative: exit %d\n%s%s", got.status, got.out, got.err, want.status, want.out,
+		      want.err);
+	ck_assert(got.out[0]); /* the calculation printed something */
+	ck_assert_msg(ge.status == 0 && contains(ge.out, "GPG_ERR_GENERAL"), "exit %d\n%s%s", ge.status, ge.out, ge.err);
+	cmd_result_free(&want);
+	cmd_result_free(&got);
+	cmd_result_free(&ge);
+}
+END_TEST
+
 START_TEST(missing_file_is_127)
 {
 	char *argv[] = { "nope.exe", NULL };
@@ -665,6 +701,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, win32_named_objects_abandoned_mutexes);
 	tcase_add_test(tc, win32_command_line_to_argv_full_path);
 	tcase_add_test(tc, debian_hmac256);
+	tcase_add_test(tc, debian_mpicalc_and_gpg_error);
 	tcase_add_test(tc, missing_file_is_127);
 	tcase_add_test(tc, not_a_pe_is_126);
 	suite_add_tcase(s, tc);

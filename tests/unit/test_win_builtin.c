@@ -3,10 +3,13 @@
 #include <string.h>
 
 #include "tests/harness.h"
+#include "winapi-shim/advapi32/advapi32.h"
 #include "winapi-shim/loader/builtin.h"
 #include "winapi-shim/process.h"
 #include "winapi-shim/shell32/shell32.h"
 #include "winapi-shim/unicode.h"
+#include "winapi-shim/user32/user32.h"
+#include "winapi-shim/ws2_32/ws2_32.h"
 
 START_TEST(export_tables_sorted_and_unique)
 {
@@ -213,6 +216,33 @@ START_TEST(ucrt_common_scanf)
 }
 END_TEST
 
+/* advapi32 without a registry, user32 without windows, ws2_32's
+ * start-up and byte order. */
+START_TEST(advapi32_user32_ws2_32)
+{
+	HKEY k = (HKEY)1;
+	ck_assert_int_eq(RegOpenKeyExA((HKEY)(uintptr_t)0x80000002u, "SOFTWARE\\GNU", 0, 0, &k), ERROR_FILE_NOT_FOUND);
+	ck_assert_ptr_null(k);
+	ck_assert_int_eq(RegOpenKeyExA((HKEY)(uintptr_t)0x1234, "x", 0, 0, &k), ERROR_INVALID_HANDLE);
+	ck_assert_int_eq(RegCloseKey((HKEY)(uintptr_t)0x80000001u), ERROR_SUCCESS);
+	char name[256];
+	DWORD n = sizeof name;
+	ck_assert(GetUserNameA(name, &n) && n == strlen(name) + 1 && n >= 2);
+	ck_assert_ptr_null(GetDesktopWindow());
+	POINT pt = { 5, 5 };
+	ck_assert(GetCursorPos(&pt) && pt.x == 0 && pt.y == 0);
+	ck_assert_uint_eq(inet_addr("192.168.1.2"), 0x0201a8c0u);
+	ck_assert_uint_eq(inet_addr("300.1.1.1"), 0xffffffffu);
+	ck_assert_uint_eq(htons(0x1234), 0x3412);
+	WSADATA wd;
+	ck_assert_int_eq(WSAStartup(0x0202, &wd), 0);
+	ck_assert_uint_eq(wd.wVersion, 0x0202);
+	ck_assert_ptr_eq(win_builtin_dll("WS2_32.dll"), &win_dll_ws2_32);
+	ck_assert_ptr_eq(win_builtin_dll("ADVAPI32.dll"), &win_dll_advapi32);
+	ck_assert_ptr_eq(win_builtin_dll("USER32"), &win_dll_user32);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("win_builtin");
@@ -223,6 +253,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, api_sets_and_ucrtbase);
 	tcase_add_test(tc, ucrt_common_vsprintf_options);
 	tcase_add_test(tc, ucrt_common_scanf);
+	tcase_add_test(tc, advapi32_user32_ws2_32);
 	tcase_add_test(tc, utf16_round_trip);
 	tcase_add_test(tc, command_line_quoting);
 	tcase_add_test(tc, command_line_to_argv);

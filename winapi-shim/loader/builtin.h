@@ -1,7 +1,7 @@
 /* persona winapi-shim: the builtin DLLs and their export tables.
  *
- * Each builtin DLL (one folder per DLL: kernel32/, msvcrt/, ntdll/, shell32/,
- * ucrtbase/) defines
+ * Each builtin DLL (one folder per DLL: advapi32/, kernel32/, msvcrt/, ntdll/,
+ * shell32/, ucrtbase/, user32/, ws2_32/) defines
  * one `struct win_dll` whose exports are sorted by strcmp() on the exact
  * Microsoft name, so lookups are a binary search.  An export is a function
  * (always __attribute__((ms_abi))) or a variable (data imports such as
@@ -37,10 +37,13 @@ void *win_builtin_export(const struct win_dll *dll, const char *name);
 /* All builtin DLLs, NULL-terminated (for tests checking the order). */
 extern const struct win_dll *const win_builtin_dlls[];
 
+extern const struct win_dll win_dll_advapi32;
 extern const struct win_dll win_dll_kernel32;
 extern const struct win_dll win_dll_msvcrt;
 extern const struct win_dll win_dll_ntdll;
 extern const struct win_dll win_dll_shell32;
 extern const struct win_dll win_dll_ucrtbase;
+extern const struct win_dll win_dll_user32;
+extern const struct win_dll win_dll_ws2_32;
 
 #endif

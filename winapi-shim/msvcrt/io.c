@@ -4,6 +4,7 @@
  * "_mkdir, _wmkdir", "_getcwd, _wgetcwd", "_fullpath, _wfullpath",
  * "_stat, _wstat functions", "_utime, _wutime",
  * "_findfirst, _wfindfirst functions", "_findnext", "_findclose",
+ * "_access, _waccess",
  * "_assert").  Paths are Windows paths, mapped as kernel32 maps them;
  * descriptors are Linux's, and a descriptor's HANDLE is kernel32's file
  * HANDLE for it. */
@@ -291,4 +292,27 @@ void CDECL msvcrt__assert(const char *expr, const char *file, unsigned line)
 	fflush(stdout);
 	fprintf(stderr, "Assertion failed: %s, file %s, line %u\n", expr, file, line);
 	msvcrt_abort();
+}
+
+/* _access, _waccess: mode 0 existence, 2 write, 4 read, 6 both (there is
+ * no execute mode: 1 is EINVAL).  0, or -1 with errno EACCES or ENOENT. */
+static int access_host(char *host, int mode)
+{
+	int r = -1;
+	if (mode & ~6)
+		errno = EINVAL;
+	else if (host)
+		r = access(host, (mode & 2 ? W_OK : 0) | (mode & 4 ? R_OK : 0) | (mode ? 0 : F_OK));
+	free(host);
+	return r;
+}
+
+int CDECL msvcrt__access(const char *path, int mode)
+{
+	return access_host(win_host_path(path), mode);
+}
+
+int CDECL msvcrt__waccess(const WCHAR *path, int mode)
+{
+	return access_host(win_host_path_w(path), mode);
 }

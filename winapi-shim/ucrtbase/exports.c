@@ -30,6 +30,7 @@ extern void CDECL ucrtbase___stdio_common_vswprintf(void);
 extern void CDECL ucrtbase___stdio_common_vswscanf(void);
 extern void CDECL ucrtbase___timezone(void);
 extern void CDECL ucrtbase___tzname(void);
+extern void CDECL msvcrt__access(void);
 extern void CDECL msvcrt__aligned_free(void);
 extern void CDECL msvcrt__aligned_malloc(void);
 extern void CDECL msvcrt__amsg_exit(void);
@@ -95,6 +96,7 @@ extern void CDECL ucrtbase__tzset(void);
 extern void CDECL msvcrt__ultoa(void);
 extern void CDECL msvcrt__unlock(void);
 extern void CDECL ucrtbase__unlock_file(void);
+extern void CDECL msvcrt__waccess(void);
 extern void CDECL msvcrt__wchdir(void);
 extern void CDECL msvcrt__wchmod(void);
 extern void CDECL msvcrt__wcsicmp(void);
@@ -248,6 +250,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "__stdio_common_vswscanf", (void *)ucrtbase___stdio_common_vswscanf },
 	{ "__timezone", (void *)ucrtbase___timezone },
 	{ "__tzname", (void *)ucrtbase___tzname },
+	{ "_access", (void *)msvcrt__access },
 	{ "_aligned_free", (void *)msvcrt__aligned_free },
 	{ "_aligned_malloc", (void *)msvcrt__aligned_malloc },
 	{ "_amsg_exit", (void *)msvcrt__amsg_exit },
@@ -313,6 +316,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_ultoa", (void *)msvcrt__ultoa },
 	{ "_unlock", (void *)msvcrt__unlock },
 	{ "_unlock_file", (void *)ucrtbase__unlock_file },
+	{ "_waccess", (void *)msvcrt__waccess },
 	{ "_wchdir", (void *)msvcrt__wchdir },
 	{ "_wchmod", (void *)msvcrt__wchmod },
 	{ "_wcsicmp", (void *)msvcrt__wcsicmp },

@@ -1,0 +1,70 @@
+/* persona winapi-shim: ws2_32.dll (see ws2_32.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "winapi-shim/kernel32/kernel32.h"
+#include "winapi-shim/loader/builtin.h"
+#include "winapi-shim/ws2_32/ws2_32.h"
+
+#define WSAEFAULT 10014
+#define WSAVERNOTSUPPORTED 10092
+
+int WINAPI WSAStartup(WORD version, WSADATA *data)
+{
+	BYTE major = version & 0xff, minor = version >> 8;
+	if (!data)
+		return WSAEFAULT;
+	memset(data, 0, sizeof *data);
+	data->wHighVersion = 0x0202;
+	if (major < 1)
+		return WSAVERNOTSUPPORTED;
+	data->wVersion = major > 2 || (major == 2 && minor >= 2) ? 0x0202 : version;
+	snprintf(data->szDescription, sizeof data->szDescription, "persona Windows Sockets");
+	snprintf(data->szSystemStatus, sizeof data->szSystemStatus, "Running");
+	return 0;
+}
+
+int WINAPI WSACleanup(void)
+{
+	return 0;
+}
+
+int WINAPI WSAGetLastError(void)
+{
+	return (int)GetLastError();
+}
+
+void WINAPI WSASetLastError(int error)
+{
+	SetLastError((DWORD)error);
+}
+
+uint16_t WINAPI htons(uint16_t v) { return __builtin_bswap16(v); }
+uint16_t WINAPI ntohs(uint16_t v) { return __builtin_bswap16(v); }
+ULONG WINAPI htonl(ULONG v) { return __builtin_bswap32(v); }
+ULONG WINAPI ntohl(ULONG v) { return __builtin_bswap32(v); }
+
+ULONG WINAPI inet_addr(const char *s)
+{
+	unsigned a, b, c, d;
+	char end;
+	if (!s || sscanf(s, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &end) != 4 || a > 255 || b > 255 || c > 255 || d > 255)
+		return 0xffffffffu;
+	/* network order: the first number in the lowest byte */
+	return (ULONG)(a | b << 8 | c << 16 | (ULONG)d << 24);
+}
+
+/* sorted by strcmp */
+static const struct win_export ws2_32_exports[] = {
+	WIN_EXPORT(WSACleanup),
+	WIN_EXPORT(WSAGetLastError),
+	WIN_EXPORT(WSASetLastError),
+	WIN_EXPORT(WSAStartup),
+	WIN_EXPORT(htonl),
+	WIN_EXPORT(htons),
+	WIN_EXPORT(inet_addr),
+	WIN_EXPORT(ntohl),
+	WIN_EXPORT(ntohs),
+};
+
+const struct win_dll win_dll_ws2_32 = { "ws2_32.dll", WIN_EXPORTS(ws2_32_exports) };
