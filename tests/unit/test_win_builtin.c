@@ -216,6 +216,44 @@ START_TEST(ucrt_common_scanf)
 }
 END_TEST
 
+typedef int(CDECL *common_vsprintf_s)(ULONGLONG, char *, size_t, const char *, void *, const uint64_t *);
+typedef int(CDECL *common_vsnprintf_s)(ULONGLONG, char *, size_t, size_t, const char *, void *, const uint64_t *);
+typedef void *(CDECL *set_handler_fn)(void *);
+
+static int handler_calls;
+static void CDECL count_invalid(const WCHAR *e, const WCHAR *f, const WCHAR *file, unsigned line, uintptr_t r)
+{
+	handler_calls++;
+}
+
+/* The secure printf forms: what fits is written; _TRUNCATE truncates and
+ * returns -1; output that does not fit otherwise empties the buffer and
+ * calls the invalid parameter handler. */
+START_TEST(ucrt_secure_printf)
+{
+	common_vsprintf_s sp = (common_vsprintf_s)win_builtin_export(&win_dll_ucrtbase, "__stdio_common_vsprintf_s");
+	common_vsnprintf_s snp = (common_vsnprintf_s)win_builtin_export(&win_dll_ucrtbase, "__stdio_common_vsnprintf_s");
+	set_handler_fn set = (set_handler_fn)win_builtin_export(&win_dll_ucrtbase, "_set_invalid_parameter_handler");
+	uint64_t args[] = { 12345 };
+	char buf[8];
+
+	ck_assert_ptr_null(set((void *)count_invalid));
+	ck_assert_int_eq(sp(0, buf, sizeof buf, "%d", NULL, args), 5);
+	ck_assert_str_eq(buf, "12345");
+	ck_assert_int_eq(snp(0, buf, 4, (size_t)-1, "%d", NULL, args), -1);
+	ck_assert_str_eq(buf, "123");
+	ck_assert_int_eq(snp(0, buf, sizeof buf, 2, "%d", NULL, args), -1);
+	ck_assert_str_eq(buf, "12");
+	ck_assert_int_eq(handler_calls, 0);
+	ck_assert_int_eq(sp(0, buf, 4, "%d", NULL, args), -1);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(handler_calls, 1);
+	ck_assert_int_eq(snp(0, buf, 4, 10, "%d", NULL, args), -1);
+	ck_assert_int_eq(handler_calls, 2);
+	set(NULL);
+}
+END_TEST
+
 /* advapi32 without a registry, user32 without windows, ws2_32's
  * start-up and byte order. */
 START_TEST(advapi32_user32_ws2_32)
@@ -253,6 +291,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, api_sets_and_ucrtbase);
 	tcase_add_test(tc, ucrt_common_vsprintf_options);
 	tcase_add_test(tc, ucrt_common_scanf);
+	tcase_add_test(tc, ucrt_secure_printf);
 	tcase_add_test(tc, advapi32_user32_ws2_32);
 	tcase_add_test(tc, utf16_round_trip);
 	tcase_add_test(tc, command_line_quoting);

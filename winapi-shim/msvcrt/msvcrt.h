@@ -55,6 +55,13 @@ char *msvcrt_format_ex(const char *fmt, const uint64_t *args, size_t *len, bool 
 char *msvcrt_format_wide(const WCHAR *fmt, const uint64_t *args, size_t *len);
 uint16_t CDECL msvcrt_putwc(uint16_t c, MS_FILE *f);
 
+/* secure.c: call the program's invalid parameter handler, or end the
+ * process with STATUS_STACK_BUFFER_OVERRUN when it has none; and the _s
+ * formatting rule shared with ucrtbase (`count` _TRUNCATE or a limit;
+ * `may_truncate`: _snprintf_s, not sprintf_s). */
+void msvcrt_invalid_parameter(void);
+int msvcrt_format_s(char *buf, size_t size, size_t count, bool may_truncate, const char *fmt, const uint64_t *args);
+
 /* scanf.c: scan `input` (or, when NULL, the stream `f`) by the Microsoft
  * format `fmt` into the pointers of the x64 variadic area `args`;
  * `wide_fmt`: %s and %c store UTF-16 (the wide functions); `secure`: each

@@ -24,7 +24,9 @@ extern void CDECL ucrtbase___stdio_common_vfprintf(void);
 extern void CDECL ucrtbase___stdio_common_vfscanf(void);
 extern void CDECL ucrtbase___stdio_common_vfwprintf(void);
 extern void CDECL ucrtbase___stdio_common_vfwscanf(void);
+extern void CDECL ucrtbase___stdio_common_vsnprintf_s(void);
 extern void CDECL ucrtbase___stdio_common_vsprintf(void);
+extern void CDECL ucrtbase___stdio_common_vsprintf_s(void);
 extern void CDECL ucrtbase___stdio_common_vsscanf(void);
 extern void CDECL ucrtbase___stdio_common_vswprintf(void);
 extern void CDECL ucrtbase___stdio_common_vswscanf(void);
@@ -58,7 +60,7 @@ extern void CDECL msvcrt__ftelli64(void);
 extern void CDECL ucrtbase__get_fmode(void);
 extern void CDECL ucrtbase__get_initial_narrow_environment(void);
 extern void CDECL ucrtbase__get_initial_wide_environment(void);
-extern void CDECL ucrtbase__get_invalid_parameter_handler(void);
+extern void CDECL msvcrt__get_invalid_parameter_handler(void);
 extern void CDECL msvcrt__get_osfhandle(void);
 extern void CDECL msvcrt__gmtime64(void);
 extern void CDECL ucrtbase__initialize_narrow_environment(void);
@@ -80,7 +82,7 @@ extern void CDECL msvcrt__read(void);
 extern void CDECL ucrtbase__register_onexit_function(void);
 extern void CDECL ucrtbase__set_app_type(void);
 extern void CDECL ucrtbase__set_fmode(void);
-extern void CDECL ucrtbase__set_invalid_parameter_handler(void);
+extern void CDECL msvcrt__set_invalid_parameter_handler(void);
 extern void CDECL ucrtbase__set_new_mode(void);
 extern void CDECL msvcrt__setjmp(void);
 extern void CDECL msvcrt__setmode(void);
@@ -244,7 +246,9 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "__stdio_common_vfscanf", (void *)ucrtbase___stdio_common_vfscanf },
 	{ "__stdio_common_vfwprintf", (void *)ucrtbase___stdio_common_vfwprintf },
 	{ "__stdio_common_vfwscanf", (void *)ucrtbase___stdio_common_vfwscanf },
+	{ "__stdio_common_vsnprintf_s", (void *)ucrtbase___stdio_common_vsnprintf_s },
 	{ "__stdio_common_vsprintf", (void *)ucrtbase___stdio_common_vsprintf },
+	{ "__stdio_common_vsprintf_s", (void *)ucrtbase___stdio_common_vsprintf_s },
 	{ "__stdio_common_vsscanf", (void *)ucrtbase___stdio_common_vsscanf },
 	{ "__stdio_common_vswprintf", (void *)ucrtbase___stdio_common_vswprintf },
 	{ "__stdio_common_vswscanf", (void *)ucrtbase___stdio_common_vswscanf },
@@ -278,7 +282,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_get_fmode", (void *)ucrtbase__get_fmode },
 	{ "_get_initial_narrow_environment", (void *)ucrtbase__get_initial_narrow_environment },
 	{ "_get_initial_wide_environment", (void *)ucrtbase__get_initial_wide_environment },
-	{ "_get_invalid_parameter_handler", (void *)ucrtbase__get_invalid_parameter_handler },
+	{ "_get_invalid_parameter_handler", (void *)msvcrt__get_invalid_parameter_handler },
 	{ "_get_osfhandle", (void *)msvcrt__get_osfhandle },
 	{ "_gmtime64", (void *)msvcrt__gmtime64 },
 	{ "_initialize_narrow_environment", (void *)ucrtbase__initialize_narrow_environment },
@@ -300,7 +304,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_register_onexit_function", (void *)ucrtbase__register_onexit_function },
 	{ "_set_app_type", (void *)ucrtbase__set_app_type },
 	{ "_set_fmode", (void *)ucrtbase__set_fmode },
-	{ "_set_invalid_parameter_handler", (void *)ucrtbase__set_invalid_parameter_handler },
+	{ "_set_invalid_parameter_handler", (void *)msvcrt__set_invalid_parameter_handler },
 	{ "_set_new_mode", (void *)ucrtbase__set_new_mode },
 	{ "_setjmp", (void *)msvcrt__setjmp },
 	{ "_setmode", (void *)msvcrt__setmode },

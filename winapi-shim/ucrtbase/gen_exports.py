@@ -21,6 +21,7 @@ msvcrt_only = {
     'printf', 'fprintf', 'sprintf', 'vprintf', 'vfprintf', 'vsprintf', '_snprintf', '_vsnprintf',
     'wprintf', 'fwprintf', 'vwprintf', 'vfwprintf', '_snwprintf', '_vsnwprintf',
     'sscanf', 'fscanf', 'scanf', 'swscanf',
+    'sprintf_s', 'vsprintf_s', '_snprintf_s', '_vsnprintf_s',
 }
 msvcrt_src = open(os.path.join(here, '..', 'msvcrt', 'exports.c')).read()
 shared = set(re.findall(r'^FN\((\w+)\)', msvcrt_src, re.M)) - msvcrt_only - own

@@ -16,7 +16,6 @@
 #include "winapi-shim/unicode.h"
 
 static int new_mode, app_type;
-static void *invalid_parameter_handler;
 
 /* _crt_argv_mode: 0 none, 1 unexpanded, 2 expanded (wildcards, which
  * persona does not expand: the Linux shell did).  0 on success. */
@@ -171,17 +170,4 @@ int CDECL ucrtbase__set_new_mode(int mode)
 int CDECL ucrtbase__query_new_mode(void)
 {
 	return new_mode;
-}
-
-/* The handler is kept: persona's CRT functions do not call it. */
-void *CDECL ucrtbase__set_invalid_parameter_handler(void *handler)
-{
-	void *old = invalid_parameter_handler;
-	invalid_parameter_handler = handler;
-	return old;
-}
-
-void *CDECL ucrtbase__get_invalid_parameter_handler(void)
-{
-	return invalid_parameter_handler;
 }

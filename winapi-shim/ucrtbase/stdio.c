@@ -222,3 +222,17 @@ int CDECL ucrtbase___stdio_common_vfwscanf(ULONGLONG options, MS_FILE *f, const 
 	free(f8);
 	return r;
 }
+
+/* The secure forms (msvcrt/secure.c): sprintf_s is vsprintf_s with no
+ * truncation; _snprintf_s truncates at `count` or with _TRUNCATE. */
+int CDECL ucrtbase___stdio_common_vsprintf_s(ULONGLONG options, char *buf, size_t size, const char *fmt,
+					    void *locale, const uint64_t *args)
+{
+	return msvcrt_format_s(buf, size, (size_t)-1, false, fmt, args);
+}
+
+int CDECL ucrtbase___stdio_common_vsnprintf_s(ULONGLONG options, char *buf, size_t size, size_t count,
+					     const char *fmt, void *locale, const uint64_t *args)
+{
+	return msvcrt_format_s(buf, size, count, true, fmt, args);
+}
