@@ -160,14 +160,24 @@ HMODULE WINAPI LoadLibraryA(LPCSTR name)
 	const char *slash = strrchr(name, '\\'), *fslash = strrchr(name, '/');
 	if (fslash > slash)
 		slash = fslash;
-	const struct win_dll *b;
-	struct pe_module *m;
+	const struct win_dll *b = NULL;
+	struct pe_module *m = NULL;
 	struct perr err = { 0 };
+	/* a path names that file (mapped as kernel32 maps paths); a builtin's
+	 * name, with any folder, is the builtin */
+	char *host = slash && !win_builtin_dll(slash + 1) ? win_host_path(name) : NULL;
+	/* (an unknown drive letter leaves `host` NULL: not found) */
 	/* recursive: a DllMain may call LoadLibrary */
 	static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 	pthread_mutex_lock(&lock);
-	int r = pe_resolve_dll(slash ? slash + 1 : name, &b, &m, &err) < 0 || win_dlls_attach(&err) < 0 ? -1 : 0;
+	bool by_path = slash && !win_builtin_dll(slash + 1);
+	int r = (by_path ? (host ? pe_load_dll_path(host, &m, &err) : -1)
+			 : pe_resolve_dll(slash ? slash + 1 : name, &b, &m, &err)) < 0 ||
+				win_dlls_attach(&err) < 0
+			? -1
+			: 0;
 	pthread_mutex_unlock(&lock);
+	free(host);
 	if (r < 0) {
 		SetLastError(ERROR_MOD_NOT_FOUND);
 		return NULL;

@@ -231,6 +231,11 @@ void pe_set_main(const struct pe_module *mod);
  * "persona has no such DLL" when found nowhere. */
 int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_module **mod, struct perr *err);
 
+/* Load the real DLL at the Linux path `path` (LoadLibrary given a path),
+ * or return the loaded DLL of the same file name: one module per name.
+ * 0 with *mod, or -1 with `err` (126). */
+int pe_load_dll_path(const char *path, struct pe_module **mod, struct perr *err);
+
 /* The export `name` (or, when name is NULL, ordinal `ordinal`) of a real
  * module, forwarders ("DLL.Func", "DLL.#7") followed up to
  * PE_MAX_FORWARD_DEPTH times.  NULL when absent (err says why). */

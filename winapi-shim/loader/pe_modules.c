@@ -170,6 +170,8 @@ static bool search_dll(const char *name, char *out, size_t outsz)
 /* A file persona cannot run: status 126, as for any bad image. */
 #define fail(err, ...) perr_status((err), 126, __VA_ARGS__)
 
+static int load_dll_file(const char *path, const char *name, struct pe_module **mod, struct perr *err);
+
 int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_module **mod, struct perr *err)
 {
 	char path[PATH_MAX];
@@ -194,7 +196,12 @@ int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_m
 	if (!search_dll(name, path, sizeof path))
 		return fail(err, "import \"%s\": persona has no such DLL (searched the program's folder and PERSONA_WIN_PATH)",
 			    name);
+	return load_dll_file(path, name, mod, err);
+}
 
+/* Load the DLL file `path` (found for `name`) and register it. */
+static int load_dll_file(const char *path, const char *name, struct pe_module **mod, struct perr *err)
+{
 	struct pe_module *m = calloc(1, sizeof *m);
 	if (!m)
 		return perr_set(err, ENOMEM, "%s", path);
@@ -219,6 +226,23 @@ int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_m
 	note_met(NULL, m);
 	*mod = m;
 	return 0;
+}
+
+int pe_load_dll_path(const char *path, struct pe_module **mod, struct perr *err)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+
+	*mod = NULL;
+	if (!name[0] || strlen(name) >= sizeof dlls[0]->name)
+		return fail(err, "%s: not a DLL file name", path);
+	if ((*mod = pe_dll_find(name)))
+		return 0;
+	if (ndlls >= PE_MAX_DLLS)
+		return fail(err, "%s: more than 64 DLLs", path);
+	if (access(path, R_OK) < 0)
+		return fail(err, "%s: persona has no such DLL", path);
+	return load_dll_file(path, name, mod, err);
 }
 
 /* Resolve the forwarder string "DLL.Func" or "DLL.#ord". */
