@@ -250,6 +250,13 @@ START_TEST(ucrt_secure_printf)
 	ck_assert_int_eq(handler_calls, 1);
 	ck_assert_int_eq(snp(0, buf, 4, 10, "%d", NULL, args), -1);
 	ck_assert_int_eq(handler_calls, 2);
+	typedef int(CDECL * wsnp_fn)(ULONGLONG, WCHAR *, size_t, size_t, const WCHAR *, void *, const uint64_t *);
+	wsnp_fn wsnp = (wsnp_fn)win_builtin_export(&win_dll_ucrtbase, "__stdio_common_vsnwprintf_s");
+	WCHAR wbuf[8], wfmt[] = { '%', 'd', 0 };
+	ck_assert_int_eq(wsnp(0, wbuf, 8, (size_t)-1, wfmt, NULL, args), 5);
+	ck_assert(wbuf[0] == '1' && wbuf[4] == '5' && wbuf[5] == 0);
+	ck_assert_int_eq(wsnp(0, wbuf, 3, (size_t)-1, wfmt, NULL, args), -1);
+	ck_assert(wbuf[0] == '1' && wbuf[1] == '2' && wbuf[2] == 0);
 	set(NULL);
 }
 END_TEST

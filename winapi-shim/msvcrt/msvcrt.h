@@ -61,6 +61,7 @@ uint16_t CDECL msvcrt_putwc(uint16_t c, MS_FILE *f);
  * `may_truncate`: _snprintf_s, not sprintf_s). */
 void msvcrt_invalid_parameter(void);
 int msvcrt_format_s(char *buf, size_t size, size_t count, bool may_truncate, const char *fmt, const uint64_t *args);
+int msvcrt_format_ws(WCHAR *buf, size_t size, size_t count, bool may_truncate, const WCHAR *fmt, const uint64_t *args);
 
 /* scanf.c: scan `input` (or, when NULL, the stream `f`) by the Microsoft
  * format `fmt` into the pointers of the x64 variadic area `args`;

@@ -25,10 +25,12 @@ extern void CDECL ucrtbase___stdio_common_vfscanf(void);
 extern void CDECL ucrtbase___stdio_common_vfwprintf(void);
 extern void CDECL ucrtbase___stdio_common_vfwscanf(void);
 extern void CDECL ucrtbase___stdio_common_vsnprintf_s(void);
+extern void CDECL ucrtbase___stdio_common_vsnwprintf_s(void);
 extern void CDECL ucrtbase___stdio_common_vsprintf(void);
 extern void CDECL ucrtbase___stdio_common_vsprintf_s(void);
 extern void CDECL ucrtbase___stdio_common_vsscanf(void);
 extern void CDECL ucrtbase___stdio_common_vswprintf(void);
+extern void CDECL ucrtbase___stdio_common_vswprintf_s(void);
 extern void CDECL ucrtbase___stdio_common_vswscanf(void);
 extern void CDECL ucrtbase___timezone(void);
 extern void CDECL ucrtbase___tzname(void);
@@ -247,10 +249,12 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "__stdio_common_vfwprintf", (void *)ucrtbase___stdio_common_vfwprintf },
 	{ "__stdio_common_vfwscanf", (void *)ucrtbase___stdio_common_vfwscanf },
 	{ "__stdio_common_vsnprintf_s", (void *)ucrtbase___stdio_common_vsnprintf_s },
+	{ "__stdio_common_vsnwprintf_s", (void *)ucrtbase___stdio_common_vsnwprintf_s },
 	{ "__stdio_common_vsprintf", (void *)ucrtbase___stdio_common_vsprintf },
 	{ "__stdio_common_vsprintf_s", (void *)ucrtbase___stdio_common_vsprintf_s },
 	{ "__stdio_common_vsscanf", (void *)ucrtbase___stdio_common_vsscanf },
 	{ "__stdio_common_vswprintf", (void *)ucrtbase___stdio_common_vswprintf },
+	{ "__stdio_common_vswprintf_s", (void *)ucrtbase___stdio_common_vswprintf_s },
 	{ "__stdio_common_vswscanf", (void *)ucrtbase___stdio_common_vswscanf },
 	{ "__timezone", (void *)ucrtbase___timezone },
 	{ "__tzname", (void *)ucrtbase___tzname },

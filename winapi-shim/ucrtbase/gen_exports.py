@@ -22,6 +22,7 @@ msvcrt_only = {
     'wprintf', 'fwprintf', 'vwprintf', 'vfwprintf', '_snwprintf', '_vsnwprintf',
     'sscanf', 'fscanf', 'scanf', 'swscanf',
     'sprintf_s', 'vsprintf_s', '_snprintf_s', '_vsnprintf_s',
+    'swprintf_s', 'vswprintf_s', '_snwprintf_s', '_vsnwprintf_s',
 }
 msvcrt_src = open(os.path.join(here, '..', 'msvcrt', 'exports.c')).read()
 shared = set(re.findall(r'^FN\((\w+)\)', msvcrt_src, re.M)) - msvcrt_only - own

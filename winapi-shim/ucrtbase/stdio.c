@@ -236,3 +236,15 @@ int CDECL ucrtbase___stdio_common_vsnprintf_s(ULONGLONG options, char *buf, size
 {
 	return msvcrt_format_s(buf, size, count, true, fmt, args);
 }
+
+int CDECL ucrtbase___stdio_common_vswprintf_s(ULONGLONG options, WCHAR *buf, size_t size, const WCHAR *fmt,
+					     void *locale, const uint64_t *args)
+{
+	return msvcrt_format_ws(buf, size, (size_t)-1, false, fmt, args);
+}
+
+int CDECL ucrtbase___stdio_common_vsnwprintf_s(ULONGLONG options, WCHAR *buf, size_t size, size_t count,
+					      const WCHAR *fmt, void *locale, const uint64_t *args)
+{
+	return msvcrt_format_ws(buf, size, count, true, fmt, args);
+}
