@@ -533,6 +533,37 @@ START_TEST(unicode_program_and_environment)
 }
 END_TEST
 
+/* Calendar and file times, system information, console calls on a
+ * redirected handle.  Equal to wine64's output but for one line: wine64
+ * takes 2001-02-29 as a date, Windows (and persona) refuse it with
+ * ERROR_INVALID_PARAMETER. */
+START_TEST(win32_time_system_console)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	unsetenv("PERSONA_WIN_DRIVE_C");
+	char *dir = make_temp_dir("winsys");
+	char *wpath;
+	ck_assert(asprintf(&wpath, "C:%s/times.tmp", dir) > 0);
+	for (char *c = wpath; *c; c++)
+		if (*c == '/')
+			*c = '\\';
+	char *exe = fixture("win_system", ".exe");
+	char *want = read_file_str("tests/fixtures/windows/src/win_system.expected");
+	ck_assert_ptr_nonnull(want);
+	char *argv[] = { "win_system.exe", wpath, NULL };
+	struct cmd_result got = run_win(exe, argv, environ);
+	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
+		      got.status, got.out, got.err, want);
+	cmd_result_free(&got);
+	free(want);
+	free(exe);
+	free(wpath);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 /* Windows-only output kept beside the source (checked against wine64):
  * run `name`.exe and compare its stdout with src/`name`.expected. */
 static void check_expected(const char *name)
@@ -697,6 +728,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, win32_files_and_listing);
 	tcase_add_test(tc, win32_file_information_and_wide_crt);
 	tcase_add_test(tc, unicode_program_and_environment);
+	tcase_add_test(tc, win32_time_system_console);
 	tcase_add_test(tc, win32_sync_srw_cv_mutex_once_fls);
 	tcase_add_test(tc, win32_named_objects_abandoned_mutexes);
 	tcase_add_test(tc, win32_command_line_to_argv_full_path);

@@ -256,6 +256,83 @@ char *win_host_path(const char *wpath);
 char *win_host_path_w(LPCWSTR wpath);
 DWORD win_error_from_errno(int e);
 
+/* learn.microsoft.com: "SYSTEM_INFO structure" (x64 layout) */
+typedef struct _SYSTEM_INFO {
+	WORD wProcessorArchitecture;
+	WORD wReserved;
+	DWORD dwPageSize;
+	LPVOID lpMinimumApplicationAddress;
+	LPVOID lpMaximumApplicationAddress;
+	DWORD_PTR dwActiveProcessorMask;
+	DWORD dwNumberOfProcessors;
+	DWORD dwProcessorType;
+	DWORD dwAllocationGranularity;
+	WORD wProcessorLevel;
+	WORD wProcessorRevision;
+} SYSTEM_INFO;
+
+_Static_assert(sizeof(SYSTEM_INFO) == 48, "SYSTEM_INFO");
+
+/* "OSVERSIONINFOA", "OSVERSIONINFOEXW" */
+typedef struct _OSVERSIONINFOA {
+	DWORD dwOSVersionInfoSize, dwMajorVersion, dwMinorVersion, dwBuildNumber, dwPlatformId;
+	char szCSDVersion[128];
+} OSVERSIONINFOA;
+
+typedef struct _OSVERSIONINFOEXW {
+	DWORD dwOSVersionInfoSize, dwMajorVersion, dwMinorVersion, dwBuildNumber, dwPlatformId;
+	WCHAR szCSDVersion[128];
+	WORD wServicePackMajor, wServicePackMinor, wSuiteMask;
+	BYTE wProductType, wReserved;
+} OSVERSIONINFOEXW;
+
+_Static_assert(sizeof(OSVERSIONINFOA) == 148, "OSVERSIONINFOA");
+_Static_assert(sizeof(OSVERSIONINFOEXW) == 284, "OSVERSIONINFOEXW");
+
+/* "MEMORYSTATUSEX structure" */
+typedef struct _MEMORYSTATUSEX {
+	DWORD dwLength, dwMemoryLoad;
+	ULONGLONG ullTotalPhys, ullAvailPhys, ullTotalPageFile, ullAvailPageFile;
+	ULONGLONG ullTotalVirtual, ullAvailVirtual, ullAvailExtendedVirtual;
+} MEMORYSTATUSEX;
+
+_Static_assert(sizeof(MEMORYSTATUSEX) == 64, "MEMORYSTATUSEX");
+
+/* sysinfo.c */
+void WINAPI GetSystemInfo(SYSTEM_INFO *si);
+void WINAPI GetNativeSystemInfo(SYSTEM_INFO *si);
+BOOL WINAPI GetVersionExA(OSVERSIONINFOA *v);
+BOOL WINAPI GetVersionExW(OSVERSIONINFOEXW *v);
+DWORD WINAPI GetVersion(void);
+BOOL WINAPI GlobalMemoryStatusEx(MEMORYSTATUSEX *m);
+BOOL WINAPI GetComputerNameA(LPSTR buf, LPDWORD size);
+BOOL WINAPI GetComputerNameW(LPWSTR buf, LPDWORD size);
+BOOL WINAPI IsProcessorFeaturePresent(DWORD feature);
+int WINAPI lstrlenA(LPCSTR s);
+int WINAPI lstrlenW(LPCWSTR s);
+
+/* timeconv.c */
+BOOL WINAPI FileTimeToSystemTime(const FILETIME *ft, SYSTEMTIME *st);
+BOOL WINAPI SystemTimeToFileTime(const SYSTEMTIME *st, FILETIME *ft);
+void WINAPI GetSystemTimePreciseAsFileTime(FILETIME *ft);
+void WINAPI GetSystemTime(SYSTEMTIME *st);
+void WINAPI GetLocalTime(SYSTEMTIME *st);
+BOOL WINAPI FileTimeToLocalFileTime(const FILETIME *utc, FILETIME *local);
+BOOL WINAPI LocalFileTimeToFileTime(const FILETIME *local, FILETIME *utc);
+LONG WINAPI CompareFileTime(const FILETIME *a, const FILETIME *b);
+BOOL WINAPI GetFileTime(HANDLE h, FILETIME *creation, FILETIME *access, FILETIME *write);
+BOOL WINAPI SetFileTime(HANDLE h, const FILETIME *creation, const FILETIME *access, const FILETIME *write);
+
+/* console.c */
+BOOL WINAPI GetConsoleMode(HANDLE h, LPDWORD mode);
+BOOL WINAPI SetConsoleMode(HANDLE h, DWORD mode);
+BOOL WINAPI WriteConsoleA(HANDLE h, const void *buf, DWORD n, LPDWORD written, void *reserved);
+BOOL WINAPI WriteConsoleW(HANDLE h, const void *buf, DWORD n, LPDWORD written, void *reserved);
+unsigned WINAPI GetConsoleCP(void);
+BOOL WINAPI SetConsoleCP(unsigned cp);
+BOOL WINAPI SetConsoleOutputCP(unsigned cp);
+BOOL WINAPI SetConsoleCtrlHandler(void *handler, BOOL add);
+
 /* fileinfo.c: file, volume and time zone information (see there). */
 BOOL WINAPI GetFileInformationByHandle(HANDLE h, BY_HANDLE_FILE_INFORMATION *info);
 DWORD WINAPI GetTempPathA(DWORD size, LPSTR buf);
