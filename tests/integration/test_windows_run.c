@@ -68,6 +68,9 @@ static void drain(int ofd, int efd, struct cmd_result *r, time_t deadline)
 			close(p[i].fd);
 }
 
+/* The folder the next run_win children start in (NULL: the test's). */
+static const char *run_dir;
+
 /* Run `exe` with win_run in a forked child, stdout and stderr captured,
  * stdin from `input` (a file) or /dev/null. */
 static struct cmd_result run_win_in(const char *exe, char **argv, char **envp, const char *input)
@@ -84,6 +87,8 @@ static struct cmd_result run_win_in(const char *exe, char **argv, char **envp, c
 	if (pid == 0) {
 		struct perr err = { 0 };
 		int null = open(input ? input : "/dev/null", O_RDONLY);
+		if (run_dir && chdir(run_dir) < 0)
+			_exit(125);
 		dup2(null, 0);
 		dup2(op[1], 1);
 		dup2(ep[1], 2);
@@ -564,6 +569,40 @@ START_TEST(win32_time_system_console)
 }
 END_TEST
 
+/* CreateProcessW of a Windows program (this fixture in its child modes)
+ * through persona again ($PERSONA_WIN_EXEC: the persona binary under
+ * test), its exit code, standard handles, an environment block, a
+ * missing program, TerminateProcess (equal to wine64's output); and of a
+ * Linux program. */
+START_TEST(win32_create_process)
+{
+	const char *persona = getenv("PERSONA_BIN");
+	if (!have_fixtures || !persona || access(persona, X_OK) != 0)
+		SKIP_TEST("mingw-w64 fixtures or PERSONA_BIN (the persona binary) unavailable");
+	char *exe = fixture("win_process", ".exe");
+	char *want = read_file_str("tests/fixtures/windows/src/win_process.expected");
+	ck_assert_ptr_nonnull(want);
+	char *dir = make_temp_dir("winproc");
+	setenv("PERSONA_WIN_EXEC", persona, 1);
+	run_dir = dir;
+	char *argv[] = { "win_process.exe", NULL }, *argv2[] = { "win_process.exe", "linux", NULL };
+	struct cmd_result got = run_win(exe, argv, environ);
+	struct cmd_result lin = run_win(exe, argv2, environ);
+	run_dir = NULL;
+	unsetenv("PERSONA_WIN_EXEC");
+	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
+		      got.status, got.out, got.err, want);
+	ck_assert_msg(lin.status == 0 && contains(lin.out, "from a Linux program\nLinux program: 1, exit code 5\n"),
+		      "exit %d\n%s%s", lin.status, lin.out, lin.err);
+	cmd_result_free(&got);
+	cmd_result_free(&lin);
+	free(want);
+	free(exe);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 /* Windows-only output kept beside the source (checked against wine64):
  * run `name`.exe and compare its stdout with src/`name`.expected. */
 static void check_expected(const char *name)
@@ -729,6 +768,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, win32_file_information_and_wide_crt);
 	tcase_add_test(tc, unicode_program_and_environment);
 	tcase_add_test(tc, win32_time_system_console);
+	tcase_add_test(tc, win32_create_process);
 	tcase_add_test(tc, win32_sync_srw_cv_mutex_once_fls);
 	tcase_add_test(tc, win32_named_objects_abandoned_mutexes);
 	tcase_add_test(tc, win32_command_line_to_argv_full_path);

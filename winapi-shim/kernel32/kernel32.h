@@ -298,6 +298,33 @@ typedef struct _MEMORYSTATUSEX {
 
 _Static_assert(sizeof(MEMORYSTATUSEX) == 64, "MEMORYSTATUSEX");
 
+/* learn.microsoft.com: "STARTUPINFOW structure" (x64), "PROCESS_INFORMATION" */
+typedef struct _STARTUPINFOW {
+	DWORD cb;
+	LPWSTR lpReserved, lpDesktop, lpTitle;
+	DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars, dwFillAttribute, dwFlags;
+	WORD wShowWindow, cbReserved2;
+	BYTE *lpReserved2;
+	HANDLE hStdInput, hStdOutput, hStdError;
+} STARTUPINFOW;
+
+typedef struct _PROCESS_INFORMATION {
+	HANDLE hProcess, hThread;
+	DWORD dwProcessId, dwThreadId;
+} PROCESS_INFORMATION;
+
+_Static_assert(sizeof(STARTUPINFOW) == 104, "STARTUPINFOW");
+_Static_assert(__builtin_offsetof(STARTUPINFOW, hStdInput) == 80, "STARTUPINFOW.hStdInput");
+
+/* createprocess.c */
+BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, void *pattr, void *tattr, BOOL inherit, DWORD flags,
+			   void *env, LPCWSTR cwd, STARTUPINFOW *si, PROCESS_INFORMATION *pi);
+BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline, void *pattr, void *tattr, BOOL inherit, DWORD flags, void *env,
+			   LPCSTR cwd, STARTUPINFOW *si, PROCESS_INFORMATION *pi);
+BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code);
+BOOL WINAPI TerminateProcess(HANDLE h, UINT code);
+DWORD WINAPI GetProcessId(HANDLE h);
+
 /* sysinfo.c */
 void WINAPI GetSystemInfo(SYSTEM_INFO *si);
 void WINAPI GetNativeSystemInfo(SYSTEM_INFO *si);

@@ -401,6 +401,7 @@ static int try_acquire(struct win_object *o)
 		}
 		return false;
 	case OBJ_THREAD:
+	case OBJ_PROCESS:
 		return o->signaled;
 	case OBJ_MUTEX:
 		if (o->count == 0 || o->owner == GetCurrentThreadId()) {

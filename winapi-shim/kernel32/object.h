@@ -15,7 +15,7 @@
 #define WAIT_FAILED 0xffffffffu
 #define STILL_ACTIVE 259
 
-enum obj_type { OBJ_SEMAPHORE = 1, OBJ_EVENT, OBJ_THREAD, OBJ_MUTEX };
+enum obj_type { OBJ_SEMAPHORE = 1, OBJ_EVENT, OBJ_THREAD, OBJ_MUTEX, OBJ_PROCESS };
 
 struct win_object {
 	enum obj_type type;
@@ -25,7 +25,8 @@ struct win_object {
 	DWORD owner;           /* mutex: the owning thread's id */
 	bool signaled, manual; /* event; a thread is signaled when it ends */
 	DWORD exit_code;       /* thread */
-	DWORD tid;
+	DWORD tid;             /* thread; a process: its pid */
+	bool terminated;       /* process: TerminateProcess set exit_code */
 	LPTHREAD_START_ROUTINE start;
 	LPVOID arg;
 	bool abandoned;        /* mutex: its owner ended without releasing it */
