@@ -145,6 +145,18 @@ HANDLE WINAPI LocalFree(HANDLE mem);
 HANDLE WINAPI LocalAlloc(UINT flags, SIZE_T size);
 HANDLE WINAPI GlobalAlloc(UINT flags, SIZE_T size);
 HANDLE WINAPI GlobalFree(HANDLE mem);
+HANDLE WINAPI HeapCreate(DWORD options, SIZE_T initial, SIZE_T maximum);
+BOOL WINAPI HeapDestroy(HANDLE heap);
+BOOL WINAPI HeapValidate(HANDLE heap, DWORD flags, LPCVOID mem);
+SIZE_T WINAPI HeapCompact(HANDLE heap, DWORD flags);
+LPVOID WINAPI LocalLock(HANDLE mem);
+BOOL WINAPI LocalUnlock(HANDLE mem);
+SIZE_T WINAPI LocalSize(HANDLE mem);
+HANDLE WINAPI LocalReAlloc(HANDLE mem, SIZE_T size, UINT flags);
+LPVOID WINAPI GlobalLock(HANDLE mem);
+BOOL WINAPI GlobalUnlock(HANDLE mem);
+SIZE_T WINAPI GlobalSize(HANDLE mem);
+HANDLE WINAPI GlobalReAlloc(HANDLE mem, SIZE_T size, UINT flags);
 
 /* delayload.c: learn.microsoft.com "ResolveDelayLoadedAPI function".
  * Loads the DLL of a delay-load descriptor of the module at `parent`

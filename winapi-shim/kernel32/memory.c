@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 
@@ -237,4 +238,95 @@ HANDLE WINAPI GlobalAlloc(UINT flags, SIZE_T size)
 HANDLE WINAPI GlobalFree(HANDLE mem)
 {
 	return LocalFree(mem);
+}
+
+/* HeapCreate, HeapDestroy (learn.microsoft.com): private heaps share the
+ * process heap's allocator; a heap HANDLE is a token.  HeapDestroy frees
+ * nothing the program did not free itself (blocks are not tracked per
+ * heap): memory it leaves is released only at exit. */
+#define MAX_HEAPS 256
+static int heaps[MAX_HEAPS];
+static bool heap_used[MAX_HEAPS];
+static pthread_mutex_t heaps_mu = PTHREAD_MUTEX_INITIALIZER;
+
+HANDLE WINAPI HeapCreate(DWORD options, SIZE_T initial, SIZE_T maximum)
+{
+	pthread_mutex_lock(&heaps_mu);
+	for (int i = 0; i < MAX_HEAPS; i++)
+		if (!heap_used[i]) {
+			heap_used[i] = true;
+			pthread_mutex_unlock(&heaps_mu);
+			return &heaps[i];
+		}
+	pthread_mutex_unlock(&heaps_mu);
+	SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+	return NULL;
+}
+
+BOOL WINAPI HeapDestroy(HANDLE heap)
+{
+	int *h = heap;
+	if (h < heaps || h >= heaps + MAX_HEAPS) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	pthread_mutex_lock(&heaps_mu);
+	bool was = heap_used[h - heaps];
+	heap_used[h - heaps] = false;
+	pthread_mutex_unlock(&heaps_mu);
+	if (!was)
+		SetLastError(ERROR_INVALID_HANDLE);
+	return was;
+}
+
+BOOL WINAPI HeapValidate(HANDLE heap, DWORD flags, LPCVOID mem)
+{
+	return TRUE;
+}
+
+SIZE_T WINAPI HeapCompact(HANDLE heap, DWORD flags)
+{
+	return 1 << 20; /* the largest free block: not known; a plausible size */
+}
+
+/* LMEM_MOVEABLE blocks never move: the handle is the pointer. */
+LPVOID WINAPI LocalLock(HANDLE mem)
+{
+	return mem;
+}
+
+BOOL WINAPI LocalUnlock(HANDLE mem)
+{
+	SetLastError(ERROR_SUCCESS);
+	return FALSE; /* "no longer locked" */
+}
+
+SIZE_T WINAPI LocalSize(HANDLE mem)
+{
+	return mem ? malloc_usable_size(mem) : 0;
+}
+
+HANDLE WINAPI LocalReAlloc(HANDLE mem, SIZE_T size, UINT flags)
+{
+	return HeapReAlloc(GetProcessHeap(), flags & LMEM_ZEROINIT ? HEAP_ZERO_MEMORY : 0, mem, size);
+}
+
+LPVOID WINAPI GlobalLock(HANDLE mem)
+{
+	return mem;
+}
+
+BOOL WINAPI GlobalUnlock(HANDLE mem)
+{
+	return LocalUnlock(mem);
+}
+
+SIZE_T WINAPI GlobalSize(HANDLE mem)
+{
+	return LocalSize(mem);
+}
+
+HANDLE WINAPI GlobalReAlloc(HANDLE mem, SIZE_T size, UINT flags)
+{
+	return LocalReAlloc(mem, size, flags);
 }
