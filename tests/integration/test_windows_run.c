@@ -603,6 +603,18 @@ START_TEST(win32_create_process)
 }
 END_TEST
 
+/* Windows Sockets on the loopback interface: TCP with select and a
+ * client thread, a refused connection, non-blocking UDP, getsockopt,
+ * getaddrinfo, IPv6 (AF_INET6 is 23 on Windows); equal to wine64's
+ * output. */
+START_TEST(win32_sockets)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	check_expected("win_sockets");
+}
+END_TEST
+
 /* Windows-only output kept beside the source (checked against wine64):
  * run `name`.exe and compare its stdout with src/`name`.expected. */
 static void check_expected(const char *name)
@@ -769,6 +781,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, unicode_program_and_environment);
 	tcase_add_test(tc, win32_time_system_console);
 	tcase_add_test(tc, win32_create_process);
+	tcase_add_test(tc, win32_sockets);
 	tcase_add_test(tc, win32_sync_srw_cv_mutex_once_fls);
 	tcase_add_test(tc, win32_named_objects_abandoned_mutexes);
 	tcase_add_test(tc, win32_command_line_to_argv_full_path);

@@ -276,9 +276,9 @@ START_TEST(advapi32_user32_ws2_32)
 	ck_assert_ptr_null(GetDesktopWindow());
 	POINT pt = { 5, 5 };
 	ck_assert(GetCursorPos(&pt) && pt.x == 0 && pt.y == 0);
-	ck_assert_uint_eq(inet_addr("192.168.1.2"), 0x0201a8c0u);
-	ck_assert_uint_eq(inet_addr("300.1.1.1"), 0xffffffffu);
-	ck_assert_uint_eq(htons(0x1234), 0x3412);
+	ck_assert_uint_eq(ws2_inet_addr("192.168.1.2"), 0x0201a8c0u);
+	ck_assert_uint_eq(ws2_inet_addr("300.1.1.1"), 0xffffffffu);
+	ck_assert_uint_eq(ws2_htons(0x1234), 0x3412);
 	WSADATA wd;
 	ck_assert_int_eq(WSAStartup(0x0202, &wd), 0);
 	ck_assert_uint_eq(wd.wVersion, 0x0202);

@@ -39,12 +39,12 @@ void WINAPI WSASetLastError(int error)
 	SetLastError((DWORD)error);
 }
 
-uint16_t WINAPI htons(uint16_t v) { return __builtin_bswap16(v); }
-uint16_t WINAPI ntohs(uint16_t v) { return __builtin_bswap16(v); }
-ULONG WINAPI htonl(ULONG v) { return __builtin_bswap32(v); }
-ULONG WINAPI ntohl(ULONG v) { return __builtin_bswap32(v); }
+uint16_t WINAPI ws2_htons(uint16_t v) { return __builtin_bswap16(v); }
+uint16_t WINAPI ws2_ntohs(uint16_t v) { return __builtin_bswap16(v); }
+ULONG WINAPI ws2_htonl(ULONG v) { return __builtin_bswap32(v); }
+ULONG WINAPI ws2_ntohl(ULONG v) { return __builtin_bswap32(v); }
 
-ULONG WINAPI inet_addr(const char *s)
+ULONG WINAPI ws2_inet_addr(const char *s)
 {
 	unsigned a, b, c, d;
 	char end;
@@ -54,17 +54,43 @@ ULONG WINAPI inet_addr(const char *s)
 	return (ULONG)(a | b << 8 | c << 16 | (ULONG)d << 24);
 }
 
-/* sorted by strcmp */
+/* sorted by strcmp; the functions whose names glibc has too are
+ * defined as ws2_<name> (a static link would otherwise put them in place
+ * of glibc's, with the Microsoft calling convention) */
+#define WS2(name) { #name, (void *)ws2_##name }
 static const struct win_export ws2_32_exports[] = {
 	WIN_EXPORT(WSACleanup),
 	WIN_EXPORT(WSAGetLastError),
 	WIN_EXPORT(WSASetLastError),
 	WIN_EXPORT(WSAStartup),
-	WIN_EXPORT(htonl),
-	WIN_EXPORT(htons),
-	WIN_EXPORT(inet_addr),
-	WIN_EXPORT(ntohl),
-	WIN_EXPORT(ntohs),
+	WS2(__WSAFDIsSet),
+	WS2(accept),
+	WS2(bind),
+	WS2(closesocket),
+	WS2(connect),
+	WS2(freeaddrinfo),
+	WS2(getaddrinfo),
+	WS2(gethostname),
+	WS2(getpeername),
+	WS2(getsockname),
+	WS2(getsockopt),
+	WS2(htonl),
+	WS2(htons),
+	WS2(inet_addr),
+	WS2(inet_ntop),
+	WS2(inet_pton),
+	WS2(ioctlsocket),
+	WS2(listen),
+	WS2(ntohl),
+	WS2(ntohs),
+	WS2(recv),
+	WS2(recvfrom),
+	WS2(select),
+	WS2(send),
+	WS2(sendto),
+	WS2(setsockopt),
+	WS2(shutdown),
+	WS2(socket),
 };
 
 const struct win_dll win_dll_ws2_32 = { "ws2_32.dll", WIN_EXPORTS(ws2_32_exports) };
