@@ -603,6 +603,8 @@ START_TEST(win32_create_process)
 }
 END_TEST
 
+static void check_expected(const char *name);
+
 /* Windows Sockets on the loopback interface: TCP with select and a
  * client thread, a refused connection, non-blocking UDP, getsockopt,
  * getaddrinfo, IPv6 (AF_INET6 is 23 on Windows); equal to wine64's
