@@ -246,6 +246,13 @@ START_TEST(msvcrt_scanf)
 }
 END_TEST
 
+/* system() and popen()/pclose(): msvcrt hands the command to /bin/sh. */
+START_TEST(msvcrt_system_popen)
+{
+	differential("spawn", NULL, environ);
+}
+END_TEST
+
 START_TEST(winpthreads_setjmp)
 {
 	differential("pthreads", NULL, environ);
@@ -767,6 +774,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, threads_critical_section_semaphore);
 	tcase_add_test(tc, ucrt_program);
 	tcase_add_test(tc, msvcrt_scanf);
+	tcase_add_test(tc, msvcrt_system_popen);
 	tcase_add_test(tc, winpthreads_setjmp);
 	tcase_add_test(tc, cxx_exceptions_static);
 	tcase_add_test(tc, cxx_exceptions_real_dlls);

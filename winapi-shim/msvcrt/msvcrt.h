@@ -39,6 +39,10 @@ struct ms_file_ex {
 /* The host FILE behind `f`, or NULL when `f` is not a stream of ours. */
 FILE *msvcrt_host_file(MS_FILE *f);
 
+/* A new msvcrt FILE standing for the host FILE `hf` (NULL: NULL; on
+ * ENOMEM `hf` is closed). */
+MS_FILE *msvcrt_wrap(FILE *hf);
+
 /* Format `fmt` with msvcrt's printf rules, reading arguments from the
  * Microsoft x64 variadic area `args` (one 8-byte slot per argument).
  * Returns a malloc'd NUL-terminated string and its length in *len, or

@@ -60,7 +60,7 @@ static char *host_path(const char *path)
 	return win_host_path(path);
 }
 
-static MS_FILE *wrap(FILE *hf)
+MS_FILE *msvcrt_wrap(FILE *hf)
 {
 	struct ms_file_ex *x;
 
@@ -89,14 +89,14 @@ MS_FILE *CDECL msvcrt_fopen(const char *path, const char *mode)
 	host_mode(mode, m);
 	FILE *hf = fopen(hp, m);
 	free(hp);
-	return wrap(hf);
+	return msvcrt_wrap(hf);
 }
 
 MS_FILE *CDECL msvcrt__fdopen(int fd, const char *mode)
 {
 	char m[8];
 	host_mode(mode, m);
-	return wrap(fdopen(fd, m));
+	return msvcrt_wrap(fdopen(fd, m));
 }
 
 int CDECL msvcrt_fclose(MS_FILE *f)

@@ -79,6 +79,8 @@ extern void CDECL msvcrt__mktime64(void);
 extern void CDECL msvcrt__msize(void);
 extern void CDECL msvcrt__open(void);
 extern void CDECL msvcrt__open_osfhandle(void);
+extern void CDECL msvcrt__pclose(void);
+extern void CDECL msvcrt__popen(void);
 extern void CDECL ucrtbase__query_new_mode(void);
 extern void CDECL msvcrt__read(void);
 extern void CDECL ucrtbase__register_onexit_function(void);
@@ -112,8 +114,10 @@ extern void CDECL msvcrt__wfullpath(void);
 extern void CDECL msvcrt__wgetcwd(void);
 extern void CDECL msvcrt__wmkdir(void);
 extern void CDECL msvcrt__wopen(void);
+extern void CDECL msvcrt__wpopen(void);
 extern void CDECL msvcrt__write(void);
 extern void CDECL msvcrt__wstat64(void);
+extern void CDECL msvcrt__wsystem(void);
 extern void CDECL msvcrt__wutime64(void);
 extern void CDECL msvcrt_abort(void);
 extern void CDECL msvcrt_abs(void);
@@ -207,6 +211,7 @@ extern void CDECL msvcrt_strtok(void);
 extern void CDECL msvcrt_strtol(void);
 extern void CDECL msvcrt_strtoul(void);
 extern void CDECL msvcrt_strxfrm(void);
+extern void CDECL msvcrt_system(void);
 extern void CDECL msvcrt_tolower(void);
 extern void CDECL msvcrt_toupper(void);
 extern void CDECL msvcrt_towlower(void);
@@ -303,6 +308,8 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_msize", (void *)msvcrt__msize },
 	{ "_open", (void *)msvcrt__open },
 	{ "_open_osfhandle", (void *)msvcrt__open_osfhandle },
+	{ "_pclose", (void *)msvcrt__pclose },
+	{ "_popen", (void *)msvcrt__popen },
 	{ "_query_new_mode", (void *)ucrtbase__query_new_mode },
 	{ "_read", (void *)msvcrt__read },
 	{ "_register_onexit_function", (void *)ucrtbase__register_onexit_function },
@@ -336,8 +343,10 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "_wgetcwd", (void *)msvcrt__wgetcwd },
 	{ "_wmkdir", (void *)msvcrt__wmkdir },
 	{ "_wopen", (void *)msvcrt__wopen },
+	{ "_wpopen", (void *)msvcrt__wpopen },
 	{ "_write", (void *)msvcrt__write },
 	{ "_wstat64", (void *)msvcrt__wstat64 },
+	{ "_wsystem", (void *)msvcrt__wsystem },
 	{ "_wutime64", (void *)msvcrt__wutime64 },
 	{ "abort", (void *)msvcrt_abort },
 	{ "abs", (void *)msvcrt_abs },
@@ -431,6 +440,7 @@ static const struct win_export ucrtbase_exports[] = {
 	{ "strtol", (void *)msvcrt_strtol },
 	{ "strtoul", (void *)msvcrt_strtoul },
 	{ "strxfrm", (void *)msvcrt_strxfrm },
+	{ "system", (void *)msvcrt_system },
 	{ "tolower", (void *)msvcrt_tolower },
 	{ "toupper", (void *)msvcrt_toupper },
 	{ "towlower", (void *)msvcrt_towlower },
