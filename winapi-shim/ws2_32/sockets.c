@@ -2,7 +2,8 @@
  * (learn.microsoft.com: socket, bind, listen, accept, connect, send,
  * recv, sendto, recvfrom, shutdown, closesocket, setsockopt, getsockopt,
  * getsockname, getpeername, ioctlsocket, select, __WSAFDIsSet,
- * gethostname, getaddrinfo, freeaddrinfo, inet_ntop, inet_pton;
+ * gethostname, gethostbyname, getaddrinfo, freeaddrinfo, inet_ntop,
+ * inet_pton, WSAPoll;
  * "Windows Sockets Error Codes").
  *
  * A SOCKET is kernel32's file HANDLE for the Linux descriptor, so
@@ -17,6 +18,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -551,4 +554,86 @@ int WINAPI ws2_inet_pton(int af, const char *src, void *dst)
 	if (r < 0)
 		fail();
 	return r;
+}
+
+/* WSAPoll: WSAPOLLFD is a SOCKET and two SHORTs; the event bits differ
+ * from Linux's (POLLRDNORM 0x100, POLLRDBAND 0x200, POLLPRI 0x400,
+ * POLLWRNORM 0x10, POLLWRBAND 0x20, POLLERR 0x1, POLLHUP 0x2,
+ * POLLNVAL 0x4). */
+
+static const struct {
+	short win, lin;
+} poll_bits[] = {
+	{ 0x100, POLLRDNORM | POLLIN }, { 0x200, POLLRDBAND }, { 0x400, POLLPRI }, { 0x10, POLLWRNORM | POLLOUT },
+	{ 0x20, POLLWRBAND }, { 0x1, POLLERR }, { 0x2, POLLHUP }, { 0x4, POLLNVAL },
+};
+
+int WINAPI ws2_WSAPoll(WIN_POLLFD *fds, ULONG n, int timeout)
+{
+	struct pollfd *p = n ? calloc(n, sizeof *p) : NULL;
+	if (n && !p) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return -1;
+	}
+	for (ULONG i = 0; i < n; i++) {
+		p[i].fd = win_fd_from_handle((HANDLE)fds[i].fd);
+		for (size_t b = 0; b < sizeof poll_bits / sizeof poll_bits[0]; b++)
+			if (fds[i].events & poll_bits[b].win)
+				p[i].events |= poll_bits[b].lin;
+	}
+	int r = poll(p, n, timeout);
+	if (r < 0) {
+		free(p);
+		return fail();
+	}
+	for (ULONG i = 0; i < n; i++) {
+		fds[i].revents = 0;
+		for (size_t b = 0; b < sizeof poll_bits / sizeof poll_bits[0]; b++)
+			if (p[i].revents & poll_bits[b].lin)
+				fds[i].revents |= poll_bits[b].win;
+		/* a Linux "readable" answers the read bits the caller asked for */
+		fds[i].revents &= (short)(fds[i].events | 0x7);
+	}
+	free(p);
+	return r;
+}
+
+/* gethostbyname: IPv4 addresses of `name` in a per-thread HOSTENT
+ * (h_addrtype and h_length are shorts on Windows). */
+#define MAX_HOST_ADDRS 16
+static __thread struct {
+	WIN_HOSTENT h;
+	char name[256];
+	char *aliases[1];
+	char *addr_list[MAX_HOST_ADDRS + 1];
+	struct in_addr addrs[MAX_HOST_ADDRS];
+} host_buf;
+
+WIN_HOSTENT *WINAPI ws2_gethostbyname(const char *name)
+{
+	struct addrinfo h = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM, .ai_flags = AI_CANONNAME }, *res = NULL;
+	if (!name) {
+		SetLastError(WSAEFAULT);
+		return NULL;
+	}
+	int e = getaddrinfo(name, NULL, &h, &res);
+	if (e) {
+		SetLastError((DWORD)ws2_gai_error(e));
+		return NULL;
+	}
+	memset(&host_buf, 0, sizeof host_buf);
+	snprintf(host_buf.name, sizeof host_buf.name, "%s", res->ai_canonname ? res->ai_canonname : name);
+	int n = 0;
+	for (struct addrinfo *a = res; a && n < MAX_HOST_ADDRS; a = a->ai_next) {
+		host_buf.addrs[n] = ((struct sockaddr_in *)a->ai_addr)->sin_addr;
+		host_buf.addr_list[n] = (char *)&host_buf.addrs[n];
+		n++;
+	}
+	freeaddrinfo(res);
+	host_buf.h.h_name = host_buf.name;
+	host_buf.h.h_aliases = host_buf.aliases;
+	host_buf.h.h_addrtype = AF_INET;
+	host_buf.h.h_length = 4;
+	host_buf.h.h_addr_list = host_buf.addr_list;
+	return &host_buf.h;
 }

@@ -61,6 +61,7 @@ ULONG WINAPI ws2_inet_addr(const char *s)
 static const struct win_export ws2_32_exports[] = {
 	WIN_EXPORT(WSACleanup),
 	WIN_EXPORT(WSAGetLastError),
+	WS2(WSAPoll),
 	WIN_EXPORT(WSASetLastError),
 	WIN_EXPORT(WSAStartup),
 	WS2(__WSAFDIsSet),
@@ -70,6 +71,7 @@ static const struct win_export ws2_32_exports[] = {
 	WS2(connect),
 	WS2(freeaddrinfo),
 	WS2(getaddrinfo),
+	WS2(gethostbyname),
 	WS2(gethostname),
 	WS2(getpeername),
 	WS2(getsockname),

@@ -1,7 +1,7 @@
 /* persona winapi-shim: ws2_32.dll, Windows Sockets (learn.microsoft.com:
  * WSAStartup, WSACleanup, WSAGetLastError, WSASetLastError, htons, htonl,
  * ntohs, ntohl, inet_addr; the socket calls in sockets.c).  The WSA*
- * extensions (overlapped sockets, WSASocket, WSAPoll, WSAIoctl) are not
+ * extensions (overlapped sockets, WSASocket, WSAIoctl) are not
  * implemented: a DLL's import of one binds to a stub that ends the
  * process if called; a program's import of one fails the load (126).
  *
@@ -54,6 +54,21 @@ typedef struct WIN_ADDRINFOA {
 
 _Static_assert(sizeof(WIN_ADDRINFOA) == 48, "ADDRINFOA");
 
+typedef struct {
+	SOCKET fd;
+	short events, revents;
+} WIN_POLLFD; /* WSAPOLLFD */
+
+typedef struct {
+	char *h_name;
+	char **h_aliases;
+	short h_addrtype, h_length;
+	char **h_addr_list;
+} WIN_HOSTENT; /* winsock2.h's hostent */
+
+_Static_assert(sizeof(WIN_POLLFD) == 16, "WSAPOLLFD");
+_Static_assert(sizeof(WIN_HOSTENT) == 32, "hostent");
+
 int WINAPI WSAStartup(WORD version, WSADATA *data);
 int WINAPI WSACleanup(void);
 int WINAPI WSAGetLastError(void);
@@ -91,5 +106,7 @@ int WINAPI ws2_getaddrinfo(const char *node, const char *service, const WIN_ADDR
 void WINAPI ws2_freeaddrinfo(WIN_ADDRINFOA *ai);
 const char *WINAPI ws2_inet_ntop(int af, const void *src, char *dst, size_t size);
 int WINAPI ws2_inet_pton(int af, const char *src, void *dst);
+int WINAPI ws2_WSAPoll(WIN_POLLFD *fds, ULONG n, int timeout);
+WIN_HOSTENT *WINAPI ws2_gethostbyname(const char *name);
 
 #endif
