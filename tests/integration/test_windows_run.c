@@ -599,7 +599,8 @@ START_TEST(win32_create_process)
 	unsetenv("PERSONA_WIN_EXEC");
 	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
 		      got.status, got.out, got.err, want);
-	ck_assert_msg(lin.status == 0 && contains(lin.out, "from a Linux program\nLinux program: 1, exit code 5\n"),
+	ck_assert_msg(lin.status == 0 && contains(lin.out, "from a Linux program\nLinux program: 1, exit code 5\n") &&
+			      contains(lin.out, "read by /bin/cat through a Windows path\n/bin/cat C:\\...\\arg.txt: 1, exit code 0\n"),
 		      "exit %d\n%s%s", lin.status, lin.out, lin.err);
 	cmd_result_free(&got);
 	cmd_result_free(&lin);
@@ -740,6 +741,53 @@ START_TEST(debian_mpicalc_and_gpg_error)
 }
 END_TEST
 
+/* A program built with Visual C++ that nobody here wrote: distlib's
+ * t64.exe, the launcher of pip's console scripts (found where an
+ * installed pip or the Google Cloud SDK keeps it), with a Python zip
+ * application appended: it finds its own archive, reads the "#!" line
+ * (a Windows path to python3.exe, a link to Linux's python3) and starts
+ * the interpreter with CreateProcessW, passing its own path, which
+ * persona gives the Linux program as a Linux path; its exit code comes
+ * back. */
+START_TEST(msvc_launcher_runs_linux_python)
+{
+	static const char *const candidates[] = {
+		"/usr/lib/google-cloud-sdk/platform/bundledpythonunix/lib/python3.12/site-packages/pip/_vendor/distlib/t64.exe",
+		"/root/.pyenv/versions/3.13.0/lib/python3.13/site-packages/pip/_vendor/distlib/t64.exe",
+		NULL,
+	};
+	const char *t64 = NULL;
+	for (int i = 0; candidates[i] && !t64; i++)
+		if (access(candidates[i], R_OK) == 0)
+			t64 = candidates[i];
+	if (!t64 || access("/usr/bin/python3", X_OK) != 0)
+		SKIP_TEST("distlib's t64.exe or /usr/bin/python3 missing");
+	char *dir = make_temp_dir("launcher");
+	char *link, *app, *interp;
+	ck_assert(asprintf(&link, "%s/python3.exe", dir) > 0 && asprintf(&app, "%s/app.exe", dir) > 0);
+	ck_assert(symlink("/usr/bin/python3", link) == 0);
+	ck_assert(asprintf(&interp, "C:%s", link) > 0);
+	for (char *c = interp; *c; c++)
+		if (*c == '/')
+			*c = '\\';
+	const char *mk[] = { "python3", "tests/fixtures/windows/make-launcher.py", t64, interp, app, NULL };
+	struct cmd_result b = run_cmd(mk, NULL, RUN_TIMEOUT);
+	ck_assert_msg(b.status == 0, "%s", b.err);
+	unsetenv("PERSONA_WIN_DRIVE_C");
+	char *argv[] = { "app.exe", "a", "b c", NULL };
+	struct cmd_result r = run_win(app, argv, environ);
+	ck_assert_msg(r.status == 7 && !strcmp(r.out, "hello from Python 3 args: ['a', 'b c']\n"),
+		      "exit %d\n--- stdout:\n%s\n--- stderr:\n%s", r.status, r.out, r.err);
+	cmd_result_free(&b);
+	cmd_result_free(&r);
+	free(link);
+	free(app);
+	free(interp);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(missing_file_is_127)
 {
 	char *argv[] = { "nope.exe", NULL };
@@ -797,6 +845,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, win32_command_line_to_argv_full_path);
 	tcase_add_test(tc, debian_hmac256);
 	tcase_add_test(tc, debian_mpicalc_and_gpg_error);
+	tcase_add_test(tc, msvc_launcher_runs_linux_python);
 	tcase_add_test(tc, missing_file_is_127);
 	tcase_add_test(tc, not_a_pe_is_126);
 	suite_add_tcase(s, tc);

@@ -1,4 +1,5 @@
 /* persona unit suite: winapi-shim's builtin DLL tables and helpers. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,7 +7,9 @@
 #include "winapi-shim/advapi32/advapi32.h"
 #include "winapi-shim/loader/builtin.h"
 #include "winapi-shim/process.h"
+#include "winapi-shim/kernel32/kernel32.h"
 #include "winapi-shim/shell32/shell32.h"
+#include "winapi-shim/shlwapi/shlwapi.h"
 #include "winapi-shim/unicode.h"
 #include "winapi-shim/user32/user32.h"
 #include "winapi-shim/ws2_32/ws2_32.h"
@@ -288,6 +291,56 @@ START_TEST(advapi32_user32_ws2_32)
 }
 END_TEST
 
+static void w(WCHAR *out, const char *s)
+{
+	while ((*out++ = (WCHAR)(unsigned char)*s++))
+		;
+}
+
+static bool weq(const WCHAR *a, const char *b)
+{
+	while (*a && *a == (unsigned char)*b)
+		a++, b++;
+	return *a == 0 && *b == 0;
+}
+
+/* shlwapi's path and string helpers; kernel32's string comparison and
+ * mapping. */
+START_TEST(shlwapi_and_strings)
+{
+	WCHAR a[260], b[260], out[260];
+	w(a, "C:\\dir\\sub\\file.txt");
+	ck_assert(PathRemoveFileSpecW(a) && weq(a, "C:\\dir\\sub"));
+	w(a, "C:\\");
+	ck_assert(!PathRemoveFileSpecW(a) && weq(a, "C:\\"));
+	w(a, "C:\\file");
+	ck_assert(PathRemoveFileSpecW(a) && weq(a, "C:\\"));
+	w(a, "C:\\dir");
+	w(b, "..\\other\\.\\x.exe");
+	ck_assert_ptr_eq(PathCombineW(out, a, b), out);
+	ck_assert(weq(out, "C:\\other\\x.exe"));
+	w(b, "D:\\abs");
+	ck_assert(PathCombineW(out, a, b) && weq(out, "D:\\abs"));
+	w(a, "C:\\dir\\name.txt");
+	ck_assert(weq(PathFindFileNameW(a), "name.txt"));
+	w(a, "Hello World");
+	w(b, "WORLD");
+	ck_assert_ptr_eq(StrStrIW(a, b), a + 6);
+	w(b, "planet");
+	ck_assert_ptr_null(StrStrIW(a, b));
+	w(a, "abc");
+	w(b, "ABD");
+	ck_assert_int_eq(CompareStringW(0, 1 /* NORM_IGNORECASE */, a, -1, b, -1), 1);
+	ck_assert_int_eq(CompareStringW(0, 1, a, 2, b, 2), 2);
+	ck_assert_int_eq(LCMapStringW(0, 0x200 /* LCMAP_UPPERCASE */, a, -1, out, 260), 4);
+	ck_assert(weq(out, "ABC"));
+	WORD types[3];
+	w(a, "a1 ");
+	ck_assert(GetStringTypeW(1, a, 3, types));
+	ck_assert(types[0] & 0x2 && types[1] & 0x4 && types[2] & 0x8);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("win_builtin");
@@ -300,6 +353,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, ucrt_common_scanf);
 	tcase_add_test(tc, ucrt_secure_printf);
 	tcase_add_test(tc, advapi32_user32_ws2_32);
+	tcase_add_test(tc, shlwapi_and_strings);
 	tcase_add_test(tc, utf16_round_trip);
 	tcase_add_test(tc, command_line_quoting);
 	tcase_add_test(tc, command_line_to_argv);

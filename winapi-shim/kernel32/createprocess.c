@@ -9,7 +9,9 @@
  * itself and with ".exe".  A Windows program runs through persona again:
  * `$PERSONA_WIN_EXEC` (persona's own environment; default
  * /proc/self/exe, which also works inside a container) is executed as
- * `persona PATH ARGS`; any other file is executed as a Linux program.
+ * `persona PATH ARGS`; any other file is executed as a Linux program,
+ * its arguments that are absolute paths on a mapped drive ("C:\\...")
+ * given as the Linux paths they name.
  * The arguments are the command line split by CommandLineToArgvW; the
  * environment block (ANSI, or UTF-16 with CREATE_UNICODE_ENVIRONMENT)
  * replaces the program's; STARTF_USESTDHANDLES gives the child those
@@ -221,6 +223,19 @@ BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, void *pattr, void *tattr
 	} else {
 		exec_path = host;
 		exec_argv = argv + 1;
+		/* a Linux program cannot open Windows paths: an argument that is
+		 * an absolute path on a mapped drive ("C:\\dir\\file") is given
+		 * as the Linux path it names */
+		for (int i = 1; i < argc; i++) {
+			char *a = exec_argv[i];
+			if (((a[0] | 0x20) >= 'a' && (a[0] | 0x20) <= 'z') && a[1] == ':' && (a[2] == '\\' || a[2] == '/')) {
+				char *lin = win_host_path(a);
+				if (lin) {
+					free(a);
+					exec_argv[i] = lin;
+				}
+			}
+		}
 	}
 	envp = env ? env_vector(env, flags & CREATE_UNICODE_ENVIRONMENT) : NULL;
 	if (env && !envp)

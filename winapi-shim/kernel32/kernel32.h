@@ -328,6 +328,30 @@ typedef struct _PROCESS_INFORMATION {
 _Static_assert(sizeof(STARTUPINFOW) == 104, "STARTUPINFOW");
 _Static_assert(__builtin_offsetof(STARTUPINFOW, hStdInput) == 80, "STARTUPINFOW.hStdInput");
 
+/* compat.c: what the Visual C++ runtime asks at start-up and exit */
+PVOID WINAPI EncodePointer(PVOID p);
+PVOID WINAPI DecodePointer(PVOID p);
+PVOID WINAPI EncodeSystemPointer(PVOID p);
+PVOID WINAPI DecodeSystemPointer(PVOID p);
+BOOL WINAPI HeapSetInformation(HANDLE heap, int cls, PVOID info, SIZE_T len);
+UINT WINAPI SetHandleCount(UINT n);
+unsigned WINAPI GetOEMCP(void);
+BOOL WINAPI IsValidCodePage(UINT cp);
+BOOL WINAPI GetCPInfo(UINT cp, void *info);
+BOOL WINAPI GetStringTypeW(DWORD type, LPCWSTR s, int n, WORD *out);
+int WINAPI LCMapStringW(DWORD lcid, DWORD flags, LPCWSTR s, int n, LPWSTR out, int cap);
+int WINAPI CompareStringW(DWORD lcid, DWORD flags, LPCWSTR a, int na, LPCWSTR b, int nb);
+LONG WINAPI UnhandledExceptionFilter(void *pointers);
+BOOL WINAPI SetHandleInformation(HANDLE h, DWORD mask, DWORD flags);
+DWORD WINAPI FormatMessageW(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPWSTR buf, DWORD size, void *args);
+DWORD WINAPI SearchPathW(LPCWSTR path, LPCWSTR file, LPCWSTR ext, DWORD size, LPWSTR buf, LPWSTR *filepart);
+HANDLE WINAPI CreateJobObjectW(void *attr, LPCWSTR name);
+HANDLE WINAPI CreateJobObjectA(void *attr, LPCSTR name);
+BOOL WINAPI AssignProcessToJobObject(HANDLE job, HANDLE process);
+BOOL WINAPI SetInformationJobObject(HANDLE job, int cls, void *info, DWORD len);
+BOOL WINAPI QueryInformationJobObject(HANDLE job, int cls, void *info, DWORD len, LPDWORD ret);
+BOOL WINAPI SetStdHandle(DWORD which, HANDLE h);
+
 /* createprocess.c */
 BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, void *pattr, void *tattr, BOOL inherit, DWORD flags,
 			   void *env, LPCWSTR cwd, STARTUPINFOW *si, PROCESS_INFORMATION *pi);

@@ -12,6 +12,7 @@ const struct win_dll *const win_builtin_dlls[] = {
 	&win_dll_msvcrt,
 	&win_dll_ntdll,
 	&win_dll_shell32,
+	&win_dll_shlwapi,
 	&win_dll_ucrtbase,
 	&win_dll_user32,
 	&win_dll_ws2_32,
