@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "winapi-shim/entry/call.h"
+#include "winapi-shim/kuser.h"
 #include "winapi-shim/loader/pe.h"
 #include "winapi-shim/msvcrt/msvcrt.h"
 #include "winapi-shim/ntdll/ntdll.h"
@@ -168,6 +169,12 @@ int win_run(const char *path, int argc, char **argv, char **envp, struct perr *e
 		return perr_prefix(err, "%s", path);
 
 	NtCurrentTeb()->ProcessEnvironmentBlock->ProcessHeap = GetProcessHeap();
+	/* Go's runtime reads the time from KUSER_SHARED_DATA; its programs
+	 * begin their first section with their build ID */
+	if (main_image.nsections && main_image.sections[0].SizeOfRawData >= 16 &&
+	    !memcmp(main_image.base + main_image.sections[0].VirtualAddress, "\xff Go build ID: ", 15) &&
+	    win_kuser_start() < 0)
+		return perr_set(err, errno, "%s: cannot map KUSER_SHARED_DATA", path);
 
 	if (win_install_fault_handlers() < 0)
 		return perr_set(err, errno, "%s: sigaction", path);

@@ -253,6 +253,30 @@ START_TEST(msvcrt_system_popen)
 }
 END_TEST
 
+/* The issue's stretch: a Go program built with GOOS=windows (its runtime
+ * loads ntdll, winmm, ws2_32, advapi32 functions itself, reads the time
+ * from KUSER_SHARED_DATA and keeps its goroutine pointer in the TEB):
+ * goroutines, a mutex, sleeps and a timer, files and a folder listing,
+ * the environment, exit code 5; against its Linux build. */
+START_TEST(go_program)
+{
+	char *exe = fixture("goprog", ".exe");
+	bool have = access(exe, R_OK) == 0;
+	free(exe);
+	if (!have)
+		SKIP_TEST("goprog.exe not built (apt-get install golang-go)");
+	char *dir = make_temp_dir("goprog");
+	const char *args[] = { dir, NULL };
+	char *env[] = { "GOPROG_VAR=from the test", "PATH=/usr/bin:/bin", NULL };
+	char **saved = environ;
+	environ = env;
+	differential("goprog", args, env);
+	environ = saved;
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(winpthreads_setjmp)
 {
 	differential("pthreads", NULL, environ);
@@ -823,6 +847,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, ucrt_program);
 	tcase_add_test(tc, msvcrt_scanf);
 	tcase_add_test(tc, msvcrt_system_popen);
+	tcase_add_test(tc, go_program);
 	tcase_add_test(tc, winpthreads_setjmp);
 	tcase_add_test(tc, cxx_exceptions_static);
 	tcase_add_test(tc, cxx_exceptions_real_dlls);

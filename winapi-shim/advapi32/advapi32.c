@@ -1,5 +1,7 @@
 /* persona winapi-shim: advapi32.dll (see advapi32.h). */
+#include <errno.h>
 #include <pwd.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,6 +93,22 @@ BOOL WINAPI GetUserNameW(LPWSTR buf, LPDWORD size)
 	return TRUE;
 }
 
+/* RtlGenRandom, exported as SystemFunction036 (learn.microsoft.com:
+ * "RtlGenRandom function"): `len` random bytes from the kernel. */
+BOOLEAN WINAPI SystemFunction036(PVOID buf, ULONG len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = getrandom((char *)buf + got, len - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return FALSE;
+		got += (size_t)n;
+	}
+	return TRUE;
+}
+
 /* sorted by strcmp */
 static const struct win_export advapi32_exports[] = {
 	WIN_EXPORT(GetUserNameA),
@@ -100,6 +118,7 @@ static const struct win_export advapi32_exports[] = {
 	WIN_EXPORT(RegOpenKeyExW),
 	WIN_EXPORT(RegQueryValueExA),
 	WIN_EXPORT(RegQueryValueExW),
+	WIN_EXPORT(SystemFunction036),
 };
 
 const struct win_dll win_dll_advapi32 = { "advapi32.dll", WIN_EXPORTS(advapi32_exports) };

@@ -1,6 +1,7 @@
 /* persona winapi-shim: advapi32.dll: what mingw-built libraries ask of it
  * (Debian's libgpg-error-0.dll and libgcrypt-20.dll): the registry,
- * which persona does not have (every key is absent), and the user name.
+ * which persona does not have (every key is absent), the user name, and
+ * RtlGenRandom (SystemFunction036, which Go's runtime asks for).
  *
  *   RegOpenKeyExA/W (learn.microsoft.com: RegOpenKeyExW): ERROR_FILE_NOT_FOUND
  *     for every key (and *result NULL), ERROR_INVALID_HANDLE without a
@@ -27,5 +28,7 @@ LSTATUS WINAPI RegQueryValueExW(HKEY key, LPCWSTR name, LPDWORD reserved, LPDWOR
 LSTATUS WINAPI RegCloseKey(HKEY key);
 BOOL WINAPI GetUserNameA(LPSTR buf, LPDWORD size);
 BOOL WINAPI GetUserNameW(LPWSTR buf, LPDWORD size);
+/* RtlGenRandom: `len` bytes from getrandom(2); FALSE if it fails. */
+BOOLEAN WINAPI SystemFunction036(PVOID buf, ULONG len);
 
 #endif

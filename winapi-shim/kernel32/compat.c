@@ -355,3 +355,44 @@ BOOL WINAPI QueryInformationJobObject(HANDLE job, int cls, void *info, DWORD len
 		*ret = len;
 	return TRUE;
 }
+
+/* SetErrorMode/GetErrorMode: kept, nothing depends on it (no dialogs). */
+static UINT error_mode;
+
+UINT WINAPI SetErrorMode(UINT mode)
+{
+	UINT old = error_mode;
+	error_mode = mode;
+	return old;
+}
+
+UINT WINAPI GetErrorMode(void)
+{
+	return error_mode;
+}
+
+BOOL WINAPI SetProcessPriorityBoost(HANDLE process, BOOL disable)
+{
+	return TRUE;
+}
+
+/* The system folder's name: where builtin DLLs "are" (C:\Windows\System32);
+ * the length without the NUL, or the size needed with it. */
+UINT WINAPI GetSystemDirectoryA(LPSTR buf, UINT size)
+{
+	static const char dir[] = "C:\\Windows\\System32";
+	if (!buf || size < sizeof dir)
+		return sizeof dir;
+	memcpy(buf, dir, sizeof dir);
+	return sizeof dir - 1;
+}
+
+UINT WINAPI GetSystemDirectoryW(LPWSTR buf, UINT size)
+{
+	static const char dir[] = "C:\\Windows\\System32";
+	if (!buf || size < sizeof dir)
+		return sizeof dir;
+	for (size_t i = 0; i < sizeof dir; i++)
+		buf[i] = (unsigned char)dir[i];
+	return sizeof dir - 1;
+}

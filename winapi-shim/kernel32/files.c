@@ -35,16 +35,26 @@
 #define FILE_ATTRIBUTE_DIRECTORY 0x10
 #define FILE_ATTRIBUTE_ARCHIVE 0x20
 #define MOVEFILE_REPLACE_EXISTING 0x1
+#define FILE_FLAG_BACKUP_SEMANTICS 0x02000000
 
 static void set_errno_error(void)
 {
 	SetLastError(win_error_from_errno(errno));
 }
 
-/* ENOENT for a missing folder on the way is ERROR_PATH_NOT_FOUND. */
+#define ERROR_INVALID_NAME 123
+
+/* ENOENT for a missing folder on the way is ERROR_PATH_NOT_FOUND; a
+ * final name longer than 255 is ERROR_INVALID_NAME whatever the folders
+ * (Windows judges the name first). */
 static void set_open_error(const char *path)
 {
 	int e = errno;
+	const char *last = strrchr(path, '/');
+	if (strlen(last ? last + 1 : path) > 255) {
+		SetLastError(ERROR_INVALID_NAME);
+		return;
+	}
 	if (e == ENOENT) {
 		char *dup = strdup(path), *slash = dup ? strrchr(dup, '/') : NULL;
 		struct stat st;
@@ -83,8 +93,16 @@ HANDLE WINAPI CreateFileA(LPCSTR name, DWORD access, DWORD share, void *sa, DWOR
 		SetLastError(ERROR_INVALID_PARAMETER);
 		return INVALID_HANDLE_VALUE;
 	}
-	if (existed && S_ISDIR(st.st_mode))
-		oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC; /* FILE_FLAG_BACKUP_SEMANTICS */
+	if (existed && S_ISDIR(st.st_mode)) {
+		/* a folder opens only with FILE_FLAG_BACKUP_SEMANTICS (Go's os.Open
+		 * tells folders from files by this failure) */
+		if (!(flags & FILE_FLAG_BACKUP_SEMANTICS)) {
+			free(p);
+			SetLastError(ERROR_ACCESS_DENIED);
+			return INVALID_HANDLE_VALUE;
+		}
+		oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	}
 	fd = open(p, oflags, 0666);
 	if (fd < 0) {
 		if (errno == EEXIST)

@@ -352,6 +352,28 @@ BOOL WINAPI SetInformationJobObject(HANDLE job, int cls, void *info, DWORD len);
 BOOL WINAPI QueryInformationJobObject(HANDLE job, int cls, void *info, DWORD len, LPDWORD ret);
 BOOL WINAPI SetStdHandle(DWORD which, HANDLE h);
 
+UINT WINAPI SetErrorMode(UINT mode);
+UINT WINAPI GetErrorMode(void);
+BOOL WINAPI SetProcessPriorityBoost(HANDLE process, BOOL disable);
+UINT WINAPI GetSystemDirectoryA(LPSTR buf, UINT size);
+UINT WINAPI GetSystemDirectoryW(LPWSTR buf, UINT size);
+BOOL WINAPI SwitchToThread(void);
+HMODULE WINAPI LoadLibraryExA(LPCSTR name, HANDLE file, DWORD flags);
+HMODULE WINAPI LoadLibraryExW(LPCWSTR name, HANDLE file, DWORD flags);
+
+/* timer.c: waitable timers */
+HANDLE WINAPI CreateWaitableTimerExW(void *attr, LPCWSTR name, DWORD flags, DWORD access);
+HANDLE WINAPI CreateWaitableTimerW(void *attr, BOOL manual, LPCWSTR name);
+HANDLE WINAPI CreateWaitableTimerA(void *attr, BOOL manual, LPCSTR name);
+BOOL WINAPI SetWaitableTimer(HANDLE h, const LARGE_INTEGER *due, LONG period, void *routine, void *arg, BOOL resume);
+BOOL WINAPI CancelWaitableTimer(HANDLE h);
+
+/* iocp.c: completion ports of posted packets */
+HANDLE WINAPI CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key, DWORD threads);
+BOOL WINAPI PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key, void *overlapped);
+BOOL WINAPI GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, ULONG_PTR *key, void **overlapped, DWORD ms);
+BOOL WINAPI GetQueuedCompletionStatusEx(HANDLE port, void *entries, ULONG count, ULONG *removed, DWORD ms, BOOL alertable);
+
 /* createprocess.c */
 BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, void *pattr, void *tattr, BOOL inherit, DWORD flags,
 			   void *env, LPCWSTR cwd, STARTUPINFOW *si, PROCESS_INFORMATION *pi);
@@ -398,6 +420,9 @@ BOOL WINAPI SetConsoleCtrlHandler(void *handler, BOOL add);
 
 /* fileinfo.c: file, volume and time zone information (see there). */
 BOOL WINAPI GetFileInformationByHandle(HANDLE h, BY_HANDLE_FILE_INFORMATION *info);
+BOOL WINAPI GetFileInformationByHandleEx(HANDLE h, int cls, void *out, DWORD size);
+BOOL WINAPI GetFileAttributesExA(LPCSTR name, int level, void *out);
+BOOL WINAPI GetFileAttributesExW(LPCWSTR name, int level, void *out);
 DWORD WINAPI GetTempPathA(DWORD size, LPSTR buf);
 DWORD WINAPI GetTempPathW(DWORD size, LPWSTR buf);
 BOOL WINAPI GetDiskFreeSpaceExA(LPCSTR dir, ULARGE_INTEGER *avail, ULARGE_INTEGER *total, ULARGE_INTEGER *free_);

@@ -394,6 +394,7 @@ static int try_acquire(struct win_object *o)
 		}
 		return false;
 	case OBJ_EVENT:
+	case OBJ_TIMER:
 		if (o->signaled) {
 			if (!o->manual)
 				o->signaled = false;
@@ -403,6 +404,8 @@ static int try_acquire(struct win_object *o)
 	case OBJ_THREAD:
 	case OBJ_PROCESS:
 		return o->signaled;
+	case OBJ_IOCP:
+		return false; /* not waitable */
 	case OBJ_MUTEX:
 		if (o->count == 0 || o->owner == GetCurrentThreadId()) {
 			o->owner = GetCurrentThreadId();

@@ -15,7 +15,7 @@
 #define WAIT_FAILED 0xffffffffu
 #define STILL_ACTIVE 259
 
-enum obj_type { OBJ_SEMAPHORE = 1, OBJ_EVENT, OBJ_THREAD, OBJ_MUTEX, OBJ_PROCESS };
+enum obj_type { OBJ_SEMAPHORE = 1, OBJ_EVENT, OBJ_THREAD, OBJ_MUTEX, OBJ_PROCESS, OBJ_TIMER, OBJ_IOCP };
 
 struct win_object {
 	enum obj_type type;
@@ -27,6 +27,8 @@ struct win_object {
 	DWORD exit_code;       /* thread */
 	DWORD tid;             /* thread; a process: its pid */
 	bool terminated;       /* process: TerminateProcess set exit_code */
+	uint64_t generation;   /* timer: bumped by each SetWaitableTimer/CancelWaitableTimer */
+	void *data;            /* completion port: its queue */
 	LPTHREAD_START_ROUTINE start;
 	LPVOID arg;
 	bool abandoned;        /* mutex: its owner ended without releasing it */

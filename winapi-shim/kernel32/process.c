@@ -197,6 +197,36 @@ HMODULE WINAPI LoadLibraryW(LPCWSTR name)
 	return m;
 }
 
+/* LoadLibraryEx (learn.microsoft.com): the search flags change nothing
+ * (builtins first, then the program's folder and PERSONA_WIN_PATH);
+ * LOAD_LIBRARY_AS_DATAFILE and friends are not supported. */
+#define DONT_RESOLVE_DLL_REFERENCES 0x1
+#define LOAD_LIBRARY_AS_DATAFILE 0x2
+#define LOAD_LIBRARY_AS_IMAGE_RESOURCE 0x20
+#define LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE 0x40
+
+HMODULE WINAPI LoadLibraryExA(LPCSTR name, HANDLE file, DWORD flags)
+{
+	if (flags & (DONT_RESOLVE_DLL_REFERENCES | LOAD_LIBRARY_AS_DATAFILE | LOAD_LIBRARY_AS_IMAGE_RESOURCE |
+		     LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE)) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	return LoadLibraryA(name);
+}
+
+HMODULE WINAPI LoadLibraryExW(LPCWSTR name, HANDLE file, DWORD flags)
+{
+	if (!name) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	char *u = win_utf8_dup(name);
+	HMODULE m = u ? LoadLibraryExA(u, file, flags) : NULL;
+	free(u);
+	return m;
+}
+
 BOOL WINAPI FreeLibrary(HMODULE m)
 {
 	return TRUE;

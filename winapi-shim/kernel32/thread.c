@@ -180,3 +180,11 @@ HANDLE WINAPI OpenProcess(DWORD access, BOOL inherit, DWORD pid)
 	SetLastError(ERROR_ACCESS_DENIED);
 	return NULL;
 }
+
+/* learn.microsoft.com: SwitchToThread.  TRUE: the scheduler was asked to
+ * run another thread (sched_yield does not say whether it did). */
+BOOL WINAPI SwitchToThread(void)
+{
+	sched_yield();
+	return TRUE;
+}

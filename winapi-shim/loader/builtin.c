@@ -15,6 +15,7 @@ const struct win_dll *const win_builtin_dlls[] = {
 	&win_dll_shlwapi,
 	&win_dll_ucrtbase,
 	&win_dll_user32,
+	&win_dll_winmm,
 	&win_dll_ws2_32,
 	NULL,
 };

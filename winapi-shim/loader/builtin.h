@@ -1,7 +1,7 @@
 /* persona winapi-shim: the builtin DLLs and their export tables.
  *
  * Each builtin DLL (one folder per DLL: advapi32/, kernel32/, msvcrt/, ntdll/,
- * shell32/, shlwapi/, ucrtbase/, user32/, ws2_32/) defines
+ * shell32/, shlwapi/, ucrtbase/, user32/, winmm/, ws2_32/) defines
  * one `struct win_dll` whose exports are sorted by strcmp() on the exact
  * Microsoft name, so lookups are a binary search.  An export is a function
  * (always __attribute__((ms_abi))) or a variable (data imports such as
@@ -45,6 +45,7 @@ extern const struct win_dll win_dll_shell32;
 extern const struct win_dll win_dll_shlwapi;
 extern const struct win_dll win_dll_ucrtbase;
 extern const struct win_dll win_dll_user32;
+extern const struct win_dll win_dll_winmm;
 extern const struct win_dll win_dll_ws2_32;
 
 #endif

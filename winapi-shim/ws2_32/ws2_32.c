@@ -8,6 +8,7 @@
 
 #define WSAEFAULT 10014
 #define WSAVERNOTSUPPORTED 10092
+#define WSAEINVAL_ 10022
 
 int WINAPI WSAStartup(WORD version, WSADATA *data)
 {
@@ -39,6 +40,14 @@ void WINAPI WSASetLastError(int error)
 	SetLastError((DWORD)error);
 }
 
+/* No overlapped socket I/O is ever started here, so there is never a
+ * result to get: FALSE with WSAEINVAL (Go's runtime looks it up). */
+BOOL WINAPI WSAGetOverlappedResult(SOCKET s, void *overlapped, LPDWORD transferred, BOOL wait, LPDWORD flags)
+{
+	SetLastError(WSAEINVAL_);
+	return FALSE;
+}
+
 uint16_t WINAPI ws2_htons(uint16_t v) { return __builtin_bswap16(v); }
 uint16_t WINAPI ws2_ntohs(uint16_t v) { return __builtin_bswap16(v); }
 ULONG WINAPI ws2_htonl(ULONG v) { return __builtin_bswap32(v); }
@@ -61,6 +70,7 @@ ULONG WINAPI ws2_inet_addr(const char *s)
 static const struct win_export ws2_32_exports[] = {
 	WIN_EXPORT(WSACleanup),
 	WIN_EXPORT(WSAGetLastError),
+	WIN_EXPORT(WSAGetOverlappedResult),
 	WS2(WSAPoll),
 	WIN_EXPORT(WSASetLastError),
 	WIN_EXPORT(WSAStartup),

@@ -72,6 +72,7 @@ _Static_assert(sizeof(WIN_HOSTENT) == 32, "hostent");
 int WINAPI WSAStartup(WORD version, WSADATA *data);
 int WINAPI WSACleanup(void);
 int WINAPI WSAGetLastError(void);
+BOOL WINAPI WSAGetOverlappedResult(SOCKET s, void *overlapped, LPDWORD transferred, BOOL wait, LPDWORD flags);
 void WINAPI WSASetLastError(int error);
 /* (ws2_<name>: names glibc has too; exported under <name>) */
 uint16_t WINAPI ws2_htons(uint16_t v);
