@@ -119,6 +119,51 @@ BOOL WINAPI VirtualProtect(LPVOID addr, SIZE_T size, DWORD newprot, PDWORD oldpr
 	return TRUE;
 }
 
+/* Every region VirtualAlloc reserved, base and size: MEM_RELEASE frees
+ * exactly one (Linux merges neighbouring mappings, so their extent
+ * cannot be read back from /proc/self/maps). */
+static struct region {
+	uintptr_t base;
+	size_t size;
+} *regions;
+static size_t nregions, cap_regions;
+static pthread_mutex_t regions_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool region_add(uintptr_t base, size_t size)
+{
+	pthread_mutex_lock(&regions_mu);
+	if (nregions == cap_regions) {
+		size_t cap = cap_regions ? 2 * cap_regions : 64;
+		struct region *r = realloc(regions, cap * sizeof *r);
+		if (!r) {
+			pthread_mutex_unlock(&regions_mu);
+			return false;
+		}
+		regions = r;
+		cap_regions = cap;
+	}
+	regions[nregions].base = base;
+	regions[nregions].size = size;
+	nregions++;
+	pthread_mutex_unlock(&regions_mu);
+	return true;
+}
+
+/* The size of the region reserved at `base`, removed; 0 if none. */
+static size_t region_take(uintptr_t base)
+{
+	size_t size = 0;
+	pthread_mutex_lock(&regions_mu);
+	for (size_t i = 0; i < nregions; i++)
+		if (regions[i].base == base) {
+			size = regions[i].size;
+			regions[i] = regions[--nregions];
+			break;
+		}
+	pthread_mutex_unlock(&regions_mu);
+	return size;
+}
+
 LPVOID WINAPI VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect)
 {
 	int prot = prot_from_page(protect);
@@ -140,9 +185,15 @@ LPVOID WINAPI VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect)
 		return (void *)a;
 	}
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | (addr ? MAP_FIXED_NOREPLACE : 0);
+	size = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 	void *p = mmap(addr, size, prot, flags | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		SetLastError(errno == EEXIST ? ERROR_INVALID_ADDRESS : ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	if (!region_add((uintptr_t)p, size)) {
+		munmap(p, size);
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
 		return NULL;
 	}
 	return p;
@@ -150,16 +201,15 @@ LPVOID WINAPI VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect)
 
 BOOL WINAPI VirtualFree(LPVOID addr, SIZE_T size, DWORD type)
 {
-	uintptr_t lo, hi, next;
-	char rwx[4];
-
 	if (type & MEM_RELEASE) {
-		/* size must be 0: the whole reservation goes */
-		if (size != 0 || !find_mapping((uintptr_t)addr, &lo, &hi, rwx, &next)) {
+		/* size must be 0 and addr a base VirtualAlloc returned: that
+		 * whole reservation goes */
+		size_t n = size == 0 ? region_take((uintptr_t)addr) : 0;
+		if (!n) {
 			SetLastError(ERROR_INVALID_PARAMETER);
 			return FALSE;
 		}
-		munmap(addr, hi - (uintptr_t)addr);
+		munmap(addr, n);
 		return TRUE;
 	}
 	if (type & MEM_DECOMMIT) {
