@@ -361,6 +361,15 @@ BOOL WINAPI SwitchToThread(void);
 HMODULE WINAPI LoadLibraryExA(LPCSTR name, HANDLE file, DWORD flags);
 HMODULE WINAPI LoadLibraryExW(LPCWSTR name, HANDLE file, DWORD flags);
 
+/* mapping.c: file mappings */
+HANDLE WINAPI CreateFileMappingW(HANDLE file, void *attr, DWORD protect, DWORD max_high, DWORD max_low, LPCWSTR name);
+HANDLE WINAPI CreateFileMappingA(HANDLE file, void *attr, DWORD protect, DWORD max_high, DWORD max_low, LPCSTR name);
+HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name);
+LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD off_high, DWORD off_low, SIZE_T bytes, LPVOID at);
+LPVOID WINAPI MapViewOfFile(HANDLE h, DWORD access, DWORD off_high, DWORD off_low, SIZE_T bytes);
+BOOL WINAPI UnmapViewOfFile(LPCVOID base);
+BOOL WINAPI FlushViewOfFile(LPCVOID base, SIZE_T bytes);
+
 /* timer.c: waitable timers */
 HANDLE WINAPI CreateWaitableTimerExW(void *attr, LPCWSTR name, DWORD flags, DWORD access);
 HANDLE WINAPI CreateWaitableTimerW(void *attr, BOOL manual, LPCWSTR name);

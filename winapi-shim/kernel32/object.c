@@ -130,7 +130,8 @@ struct obj_init {
  * last error: ERROR_SUCCESS, ERROR_ALREADY_EXISTS, or on failure (NULL)
  * ERROR_INVALID_HANDLE (the name is another type's),
  * ERROR_FILENAME_EXCED_RANGE, ERROR_NOT_ENOUGH_MEMORY. */
-static HANDLE create_object(enum obj_type type, LPCWSTR name, const struct obj_init *init)
+static HANDLE create_object(enum obj_type type, LPCWSTR name, const struct obj_init *init, win_object_init cb,
+			    void *cb_arg)
 {
 	if (name && !*name)
 		name = NULL;
@@ -174,6 +175,8 @@ static HANDLE create_object(enum obj_type type, LPCWSTR name, const struct obj_i
 			o->next_mutex = all_mutexes;
 			all_mutexes = o;
 		}
+		if (cb)
+			cb(o, cb_arg);
 		h = install_locked(o);
 		if (h && name) {
 			memcpy(copy, name, (win_wcslen(name) + 1) * sizeof *copy);
@@ -190,8 +193,18 @@ static HANDLE create_object(enum obj_type type, LPCWSTR name, const struct obj_i
 	return h;
 }
 
+HANDLE win_create_named(enum obj_type type, LPCWSTR name, win_object_init init, void *arg, bool *existed)
+{
+	struct obj_init none = { 0 };
+	HANDLE h = create_object(type, name, &none, init, arg);
+	*existed = h && GetLastError() == ERROR_ALREADY_EXISTS;
+	return h;
+}
+
+HANDLE win_open_named(enum obj_type type, LPCWSTR name);
+
 /* OpenMutexW & co: a new handle to the named object of `type`. */
-static HANDLE open_object(enum obj_type type, LPCWSTR name)
+HANDLE win_open_named(enum obj_type type, LPCWSTR name)
 {
 	if (!name) {
 		SetLastError(ERROR_INVALID_PARAMETER);
@@ -242,6 +255,11 @@ bool win_close_object(HANDLE h)
 	pthread_mutex_lock(&objects_mu);
 	struct win_object *o = objects[(v - OBJ_HANDLE_BASE) / 4];
 	objects[(v - OBJ_HANDLE_BASE) / 4] = NULL;
+	if (o && o->handles == 1 && o->type == OBJ_MAPPING && o->map_fd >= 0) {
+		/* views keep the file mapped without the descriptor */
+		close(o->map_fd);
+		o->map_fd = -1;
+	}
 	if (o && --o->handles == 0 && o->name) {
 		for (struct win_object **p = &named_objects; *p; p = &(*p)->next_named)
 			if (*p == o) {
@@ -262,7 +280,7 @@ HANDLE WINAPI CreateSemaphoreW(void *attr, LONG initial, LONG max, LPCWSTR name)
 		return NULL;
 	}
 	struct obj_init init = { .count = initial, .max = max };
-	return create_object(OBJ_SEMAPHORE, name, &init);
+	return create_object(OBJ_SEMAPHORE, name, &init, NULL, NULL);
 }
 
 HANDLE WINAPI CreateSemaphoreA(void *attr, LONG initial, LONG max, LPCSTR name)
@@ -281,7 +299,7 @@ HANDLE WINAPI CreateSemaphoreExW(void *attr, LONG initial, LONG max, LPCWSTR nam
 
 HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-	return open_object(OBJ_SEMAPHORE, name);
+	return win_open_named(OBJ_SEMAPHORE, name);
 }
 
 HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name)
@@ -318,7 +336,7 @@ BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LONG *prev)
 HANDLE WINAPI CreateEventW(void *attr, BOOL manual, BOOL initial, LPCWSTR name)
 {
 	struct obj_init init = { .manual = manual, .signaled = initial };
-	return create_object(OBJ_EVENT, name, &init);
+	return create_object(OBJ_EVENT, name, &init, NULL, NULL);
 }
 
 HANDLE WINAPI CreateEventA(void *attr, BOOL manual, BOOL initial, LPCSTR name)
@@ -340,7 +358,7 @@ HANDLE WINAPI CreateEventExW(void *attr, LPCWSTR name, DWORD flags, DWORD access
 
 HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-	return open_object(OBJ_EVENT, name);
+	return win_open_named(OBJ_EVENT, name);
 }
 
 HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name)
@@ -405,6 +423,7 @@ static int try_acquire(struct win_object *o)
 	case OBJ_PROCESS:
 		return o->signaled;
 	case OBJ_IOCP:
+	case OBJ_MAPPING:
 		return false; /* not waitable */
 	case OBJ_MUTEX:
 		if (o->count == 0 || o->owner == GetCurrentThreadId()) {
@@ -459,7 +478,7 @@ static bool can_acquire(struct win_object *o)
 HANDLE WINAPI CreateMutexW(void *attr, BOOL owned, LPCWSTR name)
 {
 	struct obj_init init = { .owned = owned };
-	return create_object(OBJ_MUTEX, name, &init);
+	return create_object(OBJ_MUTEX, name, &init, NULL, NULL);
 }
 
 HANDLE WINAPI CreateMutexA(void *attr, BOOL owned, LPCSTR name)
@@ -480,7 +499,7 @@ HANDLE WINAPI CreateMutexExW(void *attr, LPCWSTR name, DWORD flags, DWORD access
 
 HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-	return open_object(OBJ_MUTEX, name);
+	return win_open_named(OBJ_MUTEX, name);
 }
 
 HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name)
