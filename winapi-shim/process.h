@@ -12,6 +12,7 @@ struct win_process {
 	char **argv;              /* UTF-8, as given to win_run */
 	char **envp;              /* the environment block msvcrt and kernel32 read */
 	char *cmdline;            /* argv joined with Windows quoting, UTF-8 */
+	char *image_path;         /* the executable's full path as a Windows path, UTF-8 */
 	WCHAR *cmdline_w;
 };
 
@@ -27,9 +28,9 @@ int win_dlls_attach(struct perr *err);
  * attach and in reverse for detach. */
 void win_dlls_notify(DWORD reason);
 
-/* ExitProcess and exit(): DLL_PROCESS_DETACH to every attached DLL, in
- * reverse load order (TLS callbacks, then DllMain with lpReserved
- * non-NULL); once. */
+/* ExitProcess and exit(): the exiting thread's FLS callbacks, then
+ * DLL_PROCESS_DETACH to every attached DLL, in reverse load order (TLS
+ * callbacks, then DllMain with lpReserved non-NULL); once. */
 void win_dlls_detach(void);
 
 /* End the process: flush stdio, run none of the host's atexit handlers,

@@ -8,7 +8,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "winapi-shim/entry/call.h"
 #include "winapi-shim/loader/pe.h"
+#include "winapi-shim/ntdll/ntdll.h"
 #include "winapi-shim/process.h"
 #include "winapi-shim/teb.h"
 #include "winapi-shim/unicode.h"
@@ -29,6 +31,11 @@ static int set_ustr(UNICODE_STRING *u, const char *s)
 	u->Length = (WORD)(n * 2);
 	u->MaximumLength = (WORD)(n * 2 + 2);
 	return 0;
+}
+
+PEB *win_peb(void)
+{
+	return the_peb;
 }
 
 int win_teb_init(void *image_base, const char *image_path, const char *cmdline, size_t stack_size,
@@ -109,14 +116,23 @@ int win_tls_attach(const struct pe_module *mod, struct perr *err)
 
 typedef void(WINAPI *PIMAGE_TLS_CALLBACK)(void *DllHandle, DWORD Reason, void *Reserved);
 
-void win_tls_callbacks(const struct pe_module *mod, DWORD reason)
+void win_tls_callbacks_on(const struct pe_module *mod, DWORD reason, void *stack_top)
 {
 	if (!mod->has_tls || !mod->tls.AddressOfCallBacks)
 		return;
 	/* checked by pe_load: the array and each callback lie in the image */
 	const uint64_t *cb = (const uint64_t *)(uintptr_t)mod->tls.AddressOfCallBacks;
-	for (; *cb; cb++)
-		((PIMAGE_TLS_CALLBACK)(uintptr_t)*cb)(mod->base, reason, NULL);
+	for (; *cb; cb++) {
+		if (stack_top)
+			win_call_dllmain((void *)(uintptr_t)*cb, mod->base, reason, NULL, stack_top);
+		else
+			((PIMAGE_TLS_CALLBACK)(uintptr_t)*cb)(mod->base, reason, NULL);
+	}
+}
+
+void win_tls_callbacks(const struct pe_module *mod, DWORD reason)
+{
+	win_tls_callbacks_on(mod, reason, NULL);
 }
 
 int win_thread_attach(struct perr *err)
@@ -143,6 +159,8 @@ int win_thread_attach(struct perr *err)
 		munmap(teb, teb_size);
 		return perr_set(err, errno, "arch_prctl(ARCH_SET_GS)");
 	}
+	if (win_altstack_attach() < 0)
+		return perr_set(err, errno, "sigaltstack");
 	if (win_proc.image && win_tls_attach(win_proc.image, err) < 0)
 		return -1;
 	for (unsigned i = 0; i < pe_dll_count(); i++)
@@ -166,6 +184,7 @@ void win_thread_detach(void)
 			free(teb->ThreadLocalStoragePointer[i]);
 		free(teb->ThreadLocalStoragePointer);
 	}
+	win_altstack_detach();
 	syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);
 	munmap(teb, WIN_TEB_MAPPING_SIZE);
 }

@@ -46,12 +46,49 @@ typedef struct _RTL_USER_PROCESS_PARAMETERS {
 	void *Environment;
 } RTL_USER_PROCESS_PARAMETERS;
 
+typedef struct _LIST_ENTRY {
+	struct _LIST_ENTRY *Flink, *Blink;
+} LIST_ENTRY;
+
+/* The loader's module lists (winternl.h names InMemoryOrderModuleList;
+ * the other fields are at the offsets of the x64 layout the public
+ * symbols of ntdll give).  Each list is circular through the head. */
+typedef struct _PEB_LDR_DATA {
+	ULONG Length;
+	BOOLEAN Initialized;
+	void *SsHandle;
+	LIST_ENTRY InLoadOrderModuleList;                /* 0x10 */
+	LIST_ENTRY InMemoryOrderModuleList;              /* 0x20 */
+	LIST_ENTRY InInitializationOrderModuleList;      /* 0x30 */
+	void *EntryInProgress;
+	BOOLEAN ShutdownInProgress;
+	HANDLE ShutdownThreadId;
+} PEB_LDR_DATA;
+
+/* One module (winternl.h: InMemoryOrderLinks at 0x10, DllBase at 0x30,
+ * FullDllName at 0x48, TimeDateStamp at 0x80). */
+typedef struct _LDR_DATA_TABLE_ENTRY {
+	LIST_ENTRY InLoadOrderLinks;                     /* 0x00 */
+	LIST_ENTRY InMemoryOrderLinks;                   /* 0x10 */
+	LIST_ENTRY InInitializationOrderLinks;           /* 0x20 */
+	void *DllBase;                                   /* 0x30 */
+	void *EntryPoint;                                /* 0x38 */
+	ULONG SizeOfImage;                               /* 0x40 */
+	UNICODE_STRING FullDllName;                      /* 0x48 */
+	UNICODE_STRING BaseDllName;                      /* 0x58 */
+	ULONG Flags;                                     /* 0x68 */
+	WORD ObsoleteLoadCount;                          /* 0x6c */
+	WORD TlsIndex;                                   /* 0x6e */
+	LIST_ENTRY HashLinks;                            /* 0x70 */
+	ULONG TimeDateStamp;                             /* 0x80 */
+} LDR_DATA_TABLE_ENTRY;
+
 typedef struct _PEB {
 	BYTE InheritedAddressSpace, ReadImageFileExecOptions, BeingDebugged, BitField;
 	BYTE pad0[4];
 	HANDLE Mutant;
 	void *ImageBaseAddress;                          /* 0x10 */
-	void *Ldr;                                       /* 0x18 */
+	PEB_LDR_DATA *Ldr;                               /* 0x18 */
 	RTL_USER_PROCESS_PARAMETERS *ProcessParameters;  /* 0x20 */
 	void *SubSystemData;
 	HANDLE ProcessHeap;                              /* 0x30 */
@@ -88,6 +125,13 @@ _Static_assert(__builtin_offsetof(TEB, ProcessEnvironmentBlock) == 0x60, "TEB.PE
 _Static_assert(__builtin_offsetof(TEB, LastErrorValue) == 0x68, "TEB.LastErrorValue");
 _Static_assert(__builtin_offsetof(TEB, TlsSlots) == 0x1480, "TEB.TlsSlots");
 _Static_assert(__builtin_offsetof(PEB, ProcessParameters) == 0x20, "PEB.ProcessParameters");
+_Static_assert(__builtin_offsetof(PEB, ProcessHeap) == 0x30, "PEB.ProcessHeap");
+_Static_assert(__builtin_offsetof(PEB_LDR_DATA, InInitializationOrderModuleList) == 0x30, "PEB_LDR_DATA");
+_Static_assert(sizeof(PEB_LDR_DATA) == 0x58, "PEB_LDR_DATA size");
+_Static_assert(__builtin_offsetof(LDR_DATA_TABLE_ENTRY, DllBase) == 0x30, "LDR_DATA_TABLE_ENTRY.DllBase");
+_Static_assert(__builtin_offsetof(LDR_DATA_TABLE_ENTRY, FullDllName) == 0x48, "LDR_DATA_TABLE_ENTRY.FullDllName");
+_Static_assert(__builtin_offsetof(LDR_DATA_TABLE_ENTRY, BaseDllName) == 0x58, "LDR_DATA_TABLE_ENTRY.BaseDllName");
+_Static_assert(__builtin_offsetof(LDR_DATA_TABLE_ENTRY, TimeDateStamp) == 0x80, "LDR_DATA_TABLE_ENTRY.TimeDateStamp");
 _Static_assert(__builtin_offsetof(PEB, NumberOfProcessors) == 0xb8, "PEB.NumberOfProcessors");
 _Static_assert(__builtin_offsetof(PEB, OSMajorVersion) == 0x118, "PEB.OSMajorVersion");
 _Static_assert(__builtin_offsetof(RTL_USER_PROCESS_PARAMETERS, CommandLine) == 0x70, "CommandLine");
@@ -103,6 +147,10 @@ struct win_thread_state {
 	void *thread_object;                     /* kernel32's object for this thread */
 	bool fls_registered;                     /* in kernel32's list of threads with FLS */
 	void *fls[WIN_FLS_SLOTS];                /* FlsGetValue/FlsSetValue */
+	void *altstack;                          /* the fault handler's stack (entry/signal.c) */
+	void *saved_ss_sp;                       /* the alternate stack before it */
+	size_t saved_ss_size;
+	int saved_ss_flags;
 };
 #define WIN_TEB_STATE_OFFSET 0x1840
 #define WIN_TEB_MAPPING_SIZE 0x2000
@@ -130,14 +178,32 @@ static inline struct win_thread_state *win_thread_state(void)
 int win_teb_init(void *image_base, const char *image_path, const char *cmdline, size_t stack_size,
 		 void **stack_top, struct perr *err);
 
+/* The process's PEB, or NULL before win_teb_init (tests). */
+PEB *win_peb(void);
+
 /* Give the current thread's TEB a static TLS block for the image's TLS
  * directory (copy of the template plus zero fill) at index *AddressOfIndex
  * (0: the executable is the only module with TLS).  Returns 0 or -1. */
 struct pe_module;
 int win_tls_attach(const struct pe_module *mod, struct perr *err);
 
-/* Run the image's TLS callbacks with `reason` (DLL_PROCESS_ATTACH...). */
+/* Run the image's TLS callbacks with `reason` (DLL_PROCESS_ATTACH...),
+ * on the calling thread's stack, or (_on, stack_top non-NULL) on the
+ * program's stack ending at `stack_top`, not yet in use. */
 void win_tls_callbacks(const struct pe_module *mod, DWORD reason);
+void win_tls_callbacks_on(const struct pe_module *mod, DWORD reason, void *stack_top);
+
+/* ---- the PEB's module lists (winapi-shim/ldr.c) ---- */
+
+/* Bring PEB->Ldr up to date with the loader's registry: the executable
+ * first, then ntdll.dll and kernel32.dll (always there, as on Windows),
+ * then each builtin DLL and real DLL in the order the loader met them
+ * (a real DLL after the DLLs it imports).  InLoadOrder and InMemoryOrder
+ * hold them all; InInitializationOrder holds the builtins and the real
+ * DLLs whose DllMain has run, not the executable.  A builtin's DllBase is
+ * its HMODULE (persona's struct win_dll: no PE image there).  Returns 0
+ * or -1 (ENOMEM); does nothing before win_teb_init. */
+int win_ldr_sync(void);
 
 /* Give the calling (new) thread a TEB of its own, its stack bounds, and
  * static TLS for the executable, then run TLS callbacks with

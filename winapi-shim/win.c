@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "winapi-shim/entry/call.h"
+#include "winapi-shim/kuser.h"
 #include "winapi-shim/loader/pe.h"
 #include "winapi-shim/msvcrt/msvcrt.h"
 #include "winapi-shim/ntdll/ntdll.h"
@@ -74,6 +75,9 @@ static void *attach_stack;
 
 int win_dlls_attach(struct perr *err)
 {
+	/* a DllMain may walk the module lists */
+	if (win_ldr_sync() < 0)
+		return perr_set(err, ENOMEM, "cannot build the PEB's module lists");
 	for (unsigned i = 0; i < pe_dll_count(); i++) {
 		struct pe_module *m = pe_dll_at(i);
 		if (m->attached)
@@ -81,7 +85,7 @@ int win_dlls_attach(struct perr *err)
 		m->attached = true;
 		if (win_tls_attach(m, err) < 0)
 			return perr_prefix(err, "%s", m->name);
-		win_tls_callbacks(m, DLL_PROCESS_ATTACH);
+		win_tls_callbacks_on(m, DLL_PROCESS_ATTACH, attach_stack);
 		BOOL ok = TRUE;
 		if (m->entry && attach_stack)
 			ok = win_call_dllmain(m->entry, m->base, DLL_PROCESS_ATTACH, NULL, attach_stack);
@@ -93,6 +97,8 @@ int win_dlls_attach(struct perr *err)
 			return -1;
 		}
 	}
+	if (win_ldr_sync() < 0)
+		return perr_set(err, ENOMEM, "cannot build the PEB's module lists");
 	return 0;
 }
 
@@ -104,6 +110,9 @@ void win_dlls_detach(void)
 	if (done)
 		return;
 	done = true;
+	/* the exiting thread's FLS callbacks run first, as on Windows (wine64
+	 * agrees): they usually live in the DLLs about to be detached */
+	win_fls_thread_exit();
 	for (unsigned k = 0; k < n; k++) {
 		struct pe_module *m = pe_dll_at(n - 1 - k);
 		if (!m->attached)
@@ -149,12 +158,28 @@ int win_run(const char *path, int argc, char **argv, char **envp, struct perr *e
 		stack = MIN_STACK;
 	if (stack > MAX_STACK)
 		stack = MAX_STACK;
-	if (win_teb_init(main_image.base, path, win_proc.cmdline, stack, &stack_top, err) < 0 ||
+	/* the image path Windows shows: full, as a Windows path */
+	char *real = realpath(path, NULL);
+	win_proc.image_path = win_windows_path(real ? real : path);
+	free(real);
+	if (!win_proc.image_path)
+		return perr_set(err, ENOMEM, "%s", path);
+	if (win_teb_init(main_image.base, win_proc.image_path, win_proc.cmdline, stack, &stack_top, err) < 0 ||
 	    win_tls_attach(&main_image, err) < 0)
 		return perr_prefix(err, "%s", path);
 
+	NtCurrentTeb()->ProcessEnvironmentBlock->ProcessHeap = GetProcessHeap();
+	/* Go's runtime reads the time from KUSER_SHARED_DATA; its programs
+	 * begin their first section with their build ID */
+	if (main_image.nsections && main_image.sections[0].SizeOfRawData >= 16 &&
+	    !memcmp(main_image.base + main_image.sections[0].VirtualAddress, "\xff Go build ID: ", 15) &&
+	    win_kuser_start() < 0)
+		return perr_set(err, errno, "%s: cannot map KUSER_SHARED_DATA", path);
+
 	if (win_install_fault_handlers() < 0)
 		return perr_set(err, errno, "%s: sigaction", path);
+	if (win_altstack_attach() < 0)
+		return perr_set(err, errno, "%s: sigaltstack", path);
 	/* msvcrt's __iob_func entries must exist before any CRT code runs */
 	msvcrt_host_file(NULL);
 	attach_stack = stack_top;
@@ -162,6 +187,6 @@ int win_run(const char *path, int argc, char **argv, char **envp, struct perr *e
 	attach_stack = NULL;
 	if (attached < 0)
 		return perr_prefix(err, "%s", path);
-	win_tls_callbacks(&main_image, DLL_PROCESS_ATTACH);
+	win_tls_callbacks_on(&main_image, DLL_PROCESS_ATTACH, stack_top);
 	win_call_entry(main_image.entry, stack_top);
 }

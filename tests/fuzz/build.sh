@@ -5,7 +5,9 @@
 #
 # Compiles winapi-shim/loader/pe_parse.c and common/error.c (the parser's only
 # dependency) with the fuzz target, using clang with
-# -fsanitize=fuzzer,address,undefined.  Writes OUTDIR/fuzz_pe_parse.
+# -fsanitize=fuzzer,address,undefined.  Writes OUTDIR/fuzz_pe_parse, and
+# OUTDIR/fuzz_pe_load (pe_load.c and pe_modules.c too, the builtin DLLs
+# stubbed).
 # Needs Debian's clang-14 (apt-get install clang-14; libFuzzer ships in
 # libclang-rt-14-dev, a dependency).  CLANG overrides the compiler.
 # Exit 0 built, 2 when clang is missing, 1 on a build failure.
@@ -38,3 +40,14 @@ flags="-g -O1 -std=gnu11 -D_GNU_SOURCE -I$root -fno-omit-frame-pointer \
 	"$root/common/error.c"
 mv "$out/fuzz_pe_parse.tmp" "$out/fuzz_pe_parse"
 echo "$out/fuzz_pe_parse"
+
+# The loader: parse, map, relocate, bind (builtins stubbed in the target).
+# shellcheck disable=SC2086
+"$CLANG" $flags -o "$out/fuzz_pe_load.tmp" \
+	"$here/fuzz_pe_load.c" \
+	"$root/winapi-shim/loader/pe_parse.c" \
+	"$root/winapi-shim/loader/pe_load.c" \
+	"$root/winapi-shim/loader/pe_modules.c" \
+	"$root/common/error.c"
+mv "$out/fuzz_pe_load.tmp" "$out/fuzz_pe_load"
+echo "$out/fuzz_pe_load"

@@ -12,6 +12,7 @@
 
 #include "tests/harness.h"
 #include "winapi-shim/loader/builtin.h"
+#include "winapi-shim/kernel32/kernel32.h"
 #include "winapi-shim/loader/pe.h"
 
 #define IMG_BASE 0x7e0000000000ULL
@@ -180,6 +181,107 @@ START_TEST(relocates_when_base_taken)
 	put16(RELOC_FILE + 8, (7 << 12) | 0x10);
 	expect_bad("type 7");
 	munmap(blocker, 0x1000);
+
+	/* ImageBase 0: never mapped at page 0 (root could), relocated */
+	build_image();
+	put64(OFF_OH + 24, 0);
+	put64(RVA_TO_IDATA(0x21f0), 0x1000);
+	ck_assert_msg(pe_parse(img, sizeof img, &pf, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pe_load(&pf, &mod, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_nonnull(mod.base);
+	memcpy(&v, mod.base + 0x21f0, 8);
+	ck_assert_uint_eq(v, (uint64_t)mod.base + 0x1000);
+	pe_unload(&mod);
+}
+END_TEST
+
+/* A delay-load directory in .idata: shell32.dll!CommandLineToArgvW,
+ * address table slot at RVA 0x2140, name table at 0x2150, module handle
+ * at 0x21a0. */
+#define DELAY_DESC 0x2100
+static void add_delay_import(void)
+{
+	size_t dd = OFF_OH + 112 + 8 * IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT;
+	put32(dd, DELAY_DESC);
+	put32(dd + 4, 64);
+	size_t d = RVA_TO_IDATA(DELAY_DESC);
+	put32(d, IMAGE_DELAYLOAD_RVA_BASED);
+	put32(d + 4, 0x2160);   /* DllNameRVA */
+	put32(d + 8, 0x21a0);   /* ModuleHandleRVA */
+	put32(d + 12, 0x2140);  /* ImportAddressTableRVA */
+	put32(d + 16, 0x2150);  /* ImportNameTableRVA */
+	put64(RVA_TO_IDATA(0x2150), 0x2170);
+	strcpy((char *)img + RVA_TO_IDATA(0x2160), "shell32.dll");
+	strcpy((char *)img + RVA_TO_IDATA(0x2172), "CommandLineToArgvW");
+}
+
+/* The loader checks the delay-load directory but loads nothing;
+ * ResolveDelayLoadedAPI (kernel32) binds a slot on the first call. */
+START_TEST(delay_load_directory)
+{
+	struct pe_file pf;
+	struct pe_module mod;
+	struct perr err = { 0 };
+
+	build_image();
+	add_delay_import();
+	ck_assert_msg(pe_parse(img, sizeof img, &pf, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pe_load(&pf, &mod, &err) == 0, "%s", err.msg);
+	uint64_t slot;
+	memcpy(&slot, mod.base + 0x2140, 8);
+	ck_assert_uint_eq(slot, 0);
+	pe_set_main(&mod);
+	const char *dll, *name;
+	unsigned ord;
+	const IMAGE_DELAYLOAD_DESCRIPTOR *desc = (const void *)(mod.base + DELAY_DESC);
+	ck_assert_int_eq(pe_delay_import(&mod, desc, (uint64_t)mod.base + 0x2140, &dll, &name, &ord, &err), 0);
+	ck_assert_str_eq(dll, "shell32.dll");
+	ck_assert_str_eq(name, "CommandLineToArgvW");
+	ck_assert_int_eq(pe_delay_import(&mod, desc, (uint64_t)mod.base + 0x2148, &dll, &name, &ord, &err), -1);
+	ck_assert_msg(strstr(err.msg, "not one of its address table's 1 slots"), "%s", err.msg);
+
+	void *want = win_builtin_export(win_builtin_dll("shell32"), "CommandLineToArgvW");
+	void *got = ResolveDelayLoadedAPI(mod.base, (const struct _IMAGE_DELAYLOAD_DESCRIPTOR *)desc, NULL, NULL,
+					  (ULONGLONG *)(mod.base + 0x2140), 0);
+	ck_assert_ptr_eq(got, want);
+	memcpy(&slot, mod.base + 0x2140, 8);
+	ck_assert_uint_eq(slot, (uint64_t)want);
+	void *hmod;
+	memcpy(&hmod, mod.base + 0x21a0, 8);
+	ck_assert_ptr_eq(hmod, win_builtin_dll("shell32"));
+	pe_set_main(NULL);
+	pe_unload(&mod);
+
+	build_image();
+	add_delay_import();
+	put32(RVA_TO_IDATA(DELAY_DESC), 0);
+	expect_bad("holds virtual addresses");
+	build_image();
+	add_delay_import();
+	put32(RVA_TO_IDATA(DELAY_DESC) + 4, 0x7000);
+	expect_bad("delay-load descriptor: DLL name RVA 0x7000");
+	build_image();
+	add_delay_import();
+	put32(RVA_TO_IDATA(DELAY_DESC) + 8, 0x3ffc);
+	expect_bad("module handle RVA 0x3ffc");
+	build_image();
+	add_delay_import();
+	put32(RVA_TO_IDATA(DELAY_DESC) + 16, 0x3ffc);
+	expect_bad("name or address table runs outside");
+	build_image();
+	add_delay_import();
+	put64(RVA_TO_IDATA(0x2150), 0x3ffe);
+	expect_bad("function name at RVA 0x3ffe");
+	build_image();
+	add_delay_import();
+	put32(OFF_OH + 112 + 8 * IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, 0x21f0);
+	put32(OFF_OH + 112 + 8 * IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT + 4, 16);
+	put64(RVA_TO_IDATA(0x21f0), 0);
+	put64(RVA_TO_IDATA(0x21f8), 0x0000000100000001ULL);
+	/* the descriptor at 0x21f0 runs past .idata's 0x200 bytes but not past
+	 * the image: it is read, its name RVA (0) ends the directory */
+	struct perr e2;
+	ck_assert_int_eq(try_load(sizeof img, &e2), 0);
 }
 END_TEST
 
@@ -522,6 +624,7 @@ Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, valid_image_loads_and_binds);
 	tcase_add_test(tc, relocates_when_base_taken);
+	tcase_add_test(tc, delay_load_directory);
 	tcase_add_test(tc, every_truncation_fails_cleanly);
 	tcase_add_test(tc, bad_headers);
 	tcase_add_test(tc, bad_sections);

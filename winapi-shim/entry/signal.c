@@ -7,6 +7,9 @@
  * trampoline that dispatches it outside of signal context.  Faults
  * elsewhere (in persona itself) keep their default action. */
 #include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -23,6 +26,11 @@
 #define EXCEPTION_FLT_UNDERFLOW 0xC0000093u
 #define EXCEPTION_INT_DIVIDE_BY_ZERO 0xC0000094u
 #define EXCEPTION_INT_OVERFLOW 0xC0000095u
+#define EXCEPTION_STACK_OVERFLOW 0xC00000FDu
+
+#define ALTSTACK_SIZE (64 * 1024)
+/* How far below StackLimit a fault still counts as the stack's guard. */
+#define GUARD_REACH (64 * 1024)
 
 /* rdi = record, rsi = context, rsp 16-byte aligned */
 __asm__(".text\n"
@@ -75,13 +83,22 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		default_action(sig); /* the instruction faults again, now fatally */
 		return;
 	}
-	/* Below the kernel's signal frame and this handler's own frame, with
-	 * room for the few bytes memset and memcpy use below it. */
-	DWORD64 top = ((DWORD64)__builtin_frame_address(0) - 2048) & ~15ull;
+	DWORD64 limit = (DWORD64)teb->NtTib.StackLimit, addr = (DWORD64)si->si_addr;
+	if ((sig == SIGSEGV || sig == SIGBUS) && addr < limit && limit - addr <= GUARD_REACH) {
+		/* the guard page below the stack: nothing is left to run a
+		 * handler on (Windows keeps a reserve; persona does not) */
+		fflush(NULL);
+		fprintf(stderr, "persona: unhandled exception 0x%08x (stack overflow) at %p\n", EXCEPTION_STACK_OVERFLOW,
+			(void *)pc);
+		_exit((int)(EXCEPTION_STACK_OVERFLOW & 0xff));
+	}
+	/* Below the program's stack pointer (the handler itself runs on the
+	 * thread's alternate stack), 16-byte aligned. */
+	DWORD64 top = ((DWORD64)g[REG_RSP] - 128) & ~15ull;
 	DWORD64 ctx_at = top - sizeof(CONTEXT);
 	DWORD64 rec_at = (ctx_at - sizeof(EXCEPTION_RECORD)) & ~15ull;
 	DWORD64 sp = rec_at - 16;
-	if (sp < (DWORD64)teb->NtTib.StackLimit || top > (DWORD64)teb->NtTib.StackBase || top > (DWORD64)g[REG_RSP]) {
+	if (sp < limit || top > (DWORD64)teb->NtTib.StackBase) {
 		default_action(sig); /* no room on the program's stack */
 		return;
 	}
@@ -123,10 +140,45 @@ int win_install_fault_handlers(void)
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++)
 		if (sigaction(fault_signals[i], &sa, NULL) < 0)
 			return -1;
 	return 0;
+}
+
+int win_altstack_attach(void)
+{
+	struct win_thread_state *ts = win_thread_state();
+	stack_t ss, old;
+
+	void *mem = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return -1;
+	ss.ss_sp = mem;
+	ss.ss_size = ALTSTACK_SIZE;
+	ss.ss_flags = 0;
+	if (sigaltstack(&ss, &old) < 0) {
+		munmap(mem, ALTSTACK_SIZE);
+		return -1;
+	}
+	ts->altstack = mem;
+	ts->saved_ss_sp = old.ss_sp;
+	ts->saved_ss_size = old.ss_size;
+	ts->saved_ss_flags = old.ss_flags;
+	return 0;
+}
+
+void win_altstack_detach(void)
+{
+	struct win_thread_state *ts = win_thread_state();
+	stack_t old = { .ss_sp = ts->saved_ss_sp, .ss_size = ts->saved_ss_size, .ss_flags = ts->saved_ss_flags & SS_DISABLE };
+
+	if (!ts->altstack)
+		return;
+	/* give back whatever the thread had (a sanitizer's stack, or none) */
+	sigaltstack(&old, NULL);
+	munmap(ts->altstack, ALTSTACK_SIZE);
+	ts->altstack = NULL;
 }

@@ -19,15 +19,40 @@
 #define ERROR_WRITE_FAULT 29
 #define ERROR_READ_FAULT 30
 
-HANDLE WINAPI GetStdHandle(DWORD which)
+/* SetStdHandle's replacements (NULL: the descriptor 0, 1 or 2). */
+static HANDLE std_handles[3];
+
+static int std_index(DWORD which)
 {
 	switch (which) {
-	case STD_INPUT_HANDLE: return win_handle_from_fd(0);
-	case STD_OUTPUT_HANDLE: return win_handle_from_fd(1);
-	case STD_ERROR_HANDLE: return win_handle_from_fd(2);
+	case STD_INPUT_HANDLE: return 0;
+	case STD_OUTPUT_HANDLE: return 1;
+	case STD_ERROR_HANDLE: return 2;
 	}
-	SetLastError(ERROR_INVALID_HANDLE);
-	return INVALID_HANDLE_VALUE;
+	return -1;
+}
+
+HANDLE WINAPI GetStdHandle(DWORD which)
+{
+	int i = std_index(which);
+	if (i < 0) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return INVALID_HANDLE_VALUE;
+	}
+	return std_handles[i] ? std_handles[i] : win_handle_from_fd(i);
+}
+
+/* learn.microsoft.com: SetStdHandle.  Changes what GetStdHandle returns
+ * (not the CRT's stdin/stdout/stderr, as on Windows). */
+BOOL WINAPI SetStdHandle(DWORD which, HANDLE h)
+{
+	int i = std_index(which);
+	if (i < 0) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	std_handles[i] = h;
+	return TRUE;
 }
 
 static DWORD error_from_errno(int e, DWORD dflt)

@@ -35,16 +35,26 @@
 #define FILE_ATTRIBUTE_DIRECTORY 0x10
 #define FILE_ATTRIBUTE_ARCHIVE 0x20
 #define MOVEFILE_REPLACE_EXISTING 0x1
+#define FILE_FLAG_BACKUP_SEMANTICS 0x02000000
 
 static void set_errno_error(void)
 {
 	SetLastError(win_error_from_errno(errno));
 }
 
-/* ENOENT for a missing folder on the way is ERROR_PATH_NOT_FOUND. */
+#define ERROR_INVALID_NAME 123
+
+/* ENOENT for a missing folder on the way is ERROR_PATH_NOT_FOUND; a
+ * final name longer than 255 is ERROR_INVALID_NAME whatever the folders
+ * (Windows judges the name first). */
 static void set_open_error(const char *path)
 {
 	int e = errno;
+	const char *last = strrchr(path, '/');
+	if (strlen(last ? last + 1 : path) > 255) {
+		SetLastError(ERROR_INVALID_NAME);
+		return;
+	}
 	if (e == ENOENT) {
 		char *dup = strdup(path), *slash = dup ? strrchr(dup, '/') : NULL;
 		struct stat st;
@@ -83,8 +93,16 @@ HANDLE WINAPI CreateFileA(LPCSTR name, DWORD access, DWORD share, void *sa, DWOR
 		SetLastError(ERROR_INVALID_PARAMETER);
 		return INVALID_HANDLE_VALUE;
 	}
-	if (existed && S_ISDIR(st.st_mode))
-		oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC; /* FILE_FLAG_BACKUP_SEMANTICS */
+	if (existed && S_ISDIR(st.st_mode)) {
+		/* a folder opens only with FILE_FLAG_BACKUP_SEMANTICS (Go's os.Open
+		 * tells folders from files by this failure) */
+		if (!(flags & FILE_FLAG_BACKUP_SEMANTICS)) {
+			free(p);
+			SetLastError(ERROR_ACCESS_DENIED);
+			return INVALID_HANDLE_VALUE;
+		}
+		oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	}
 	fd = open(p, oflags, 0666);
 	if (fd < 0) {
 		if (errno == EEXIST)
@@ -242,7 +260,7 @@ BOOL WINAPI MoveFileExW(LPCWSTR from, LPCWSTR to, DWORD flags)
 	return move_file(win_host_path_w(from), win_host_path_w(to), flags);
 }
 
-static DWORD attributes(const struct stat *st)
+DWORD win_stat_attributes(const struct stat *st)
 {
 	DWORD a = S_ISDIR(st->st_mode) ? FILE_ATTRIBUTE_DIRECTORY : FILE_ATTRIBUTE_ARCHIVE;
 	if (!(st->st_mode & 0222))
@@ -260,7 +278,7 @@ static DWORD file_attributes(char *p)
 	else if (stat(p, &st) < 0)
 		set_open_error(p);
 	else
-		a = attributes(&st);
+		a = win_stat_attributes(&st);
 	free(p);
 	return a;
 }
@@ -270,7 +288,7 @@ DWORD WINAPI GetFileAttributesW(LPCWSTR name) { return file_attributes(win_host_
 
 /* A Linux path as Windows shows it: "/home/u" is "C:\home\u" when C: is
  * the root, else the path with backslashes. */
-static char *windows_path(const char *host)
+char *win_windows_path(const char *host)
 {
 	const char *c = getenv("PERSONA_WIN_DRIVE_C");
 	size_t cl = c ? strlen(c) : 0;
@@ -293,7 +311,7 @@ static char *windows_path(const char *host)
 
 DWORD WINAPI GetCurrentDirectoryA(DWORD size, LPSTR buf)
 {
-	char *cwd = getcwd(NULL, 0), *w = cwd ? windows_path(cwd) : NULL;
+	char *cwd = getcwd(NULL, 0), *w = cwd ? win_windows_path(cwd) : NULL;
 	free(cwd);
 	if (!w) {
 		set_errno_error();
@@ -311,7 +329,7 @@ DWORD WINAPI GetCurrentDirectoryA(DWORD size, LPSTR buf)
 
 DWORD WINAPI GetCurrentDirectoryW(DWORD size, LPWSTR buf)
 {
-	char *cwd = getcwd(NULL, 0), *w = cwd ? windows_path(cwd) : NULL;
+	char *cwd = getcwd(NULL, 0), *w = cwd ? win_windows_path(cwd) : NULL;
 	free(cwd);
 	if (!w) {
 		set_errno_error();
@@ -333,24 +351,6 @@ BOOL WINAPI SetCurrentDirectoryW(LPCWSTR name) { return path_op(win_host_path_w(
 
 /* ---- FindFirstFile / FindNextFile ---- */
 
-typedef struct _WIN32_FIND_DATAW {
-	DWORD dwFileAttributes;
-	FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
-	DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
-	WCHAR cFileName[260];
-	WCHAR cAlternateFileName[14];
-} WIN32_FIND_DATAW;
-
-typedef struct _WIN32_FIND_DATAA {
-	DWORD dwFileAttributes;
-	FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
-	DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
-	char cFileName[260];
-	char cAlternateFileName[14];
-} WIN32_FIND_DATAA;
-
-_Static_assert(sizeof(WIN32_FIND_DATAW) == 592, "WIN32_FIND_DATAW");
-_Static_assert(sizeof(WIN32_FIND_DATAA) == 320, "WIN32_FIND_DATAA");
 
 struct find {
 	DIR *dir;
@@ -370,7 +370,7 @@ static struct find *get_find(HANDLE h)
 	return finds[(v - FIND_HANDLE_BASE) / 4];
 }
 
-static void to_filetime(const struct timespec *ts, FILETIME *ft)
+void win_filetime_from_timespec(const struct timespec *ts, FILETIME *ft)
 {
 	uint64_t t = (uint64_t)ts->tv_sec * 10000000ull + (uint64_t)ts->tv_nsec / 100 + 116444736000000000ull;
 	ft->dwLowDateTime = (DWORD)t;
@@ -395,10 +395,10 @@ static bool find_next(struct find *f, char **name, struct stat *st)
 
 static void fill_common(const struct stat *st, DWORD *attr, FILETIME *c, FILETIME *a, FILETIME *w, DWORD *hi, DWORD *lo)
 {
-	*attr = attributes(st);
-	to_filetime(&st->st_ctim, c);
-	to_filetime(&st->st_atim, a);
-	to_filetime(&st->st_mtim, w);
+	*attr = win_stat_attributes(st);
+	win_filetime_from_timespec(&st->st_ctim, c);
+	win_filetime_from_timespec(&st->st_atim, a);
+	win_filetime_from_timespec(&st->st_mtim, w);
 	uint64_t size = S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size;
 	*hi = (DWORD)(size >> 32);
 	*lo = (DWORD)size;
@@ -576,7 +576,7 @@ BOOL WINAPI FindNextFileW(HANDLE h, WIN32_FIND_DATAW *d)
  * before (never the root).  UNC and "\\?\" paths are not supported. */
 static char *full_path(const char *p)
 {
-	char *cwd = getcwd(NULL, 0), *cur = cwd ? windows_path(cwd) : NULL;
+	char *cwd = getcwd(NULL, 0), *cur = cwd ? win_windows_path(cwd) : NULL;
 	free(cwd);
 	if (!cur)
 		return NULL;

@@ -10,7 +10,7 @@ for f in sorted(os.listdir(here)):
     if not f.endswith('.c') or f == 'exports.c':
         continue
     src = open(os.path.join(here, f)).read()
-    for m in re.finditer(r'^([^\s/*#][^;{=]*)\bWINAPI\s+\**([A-Z]\w*)\(', src, re.M):
+    for m in re.finditer(r'^([^\s/*#][^;{=]*)\bWINAPI\s+\**([A-Za-z]\w*)\(', src, re.M):
         if not m.group(1).startswith('static'):
             names.add(m.group(2))
 # ntdll's exception functions, which kernel32 forwards on Windows

@@ -47,6 +47,38 @@ typedef union _LARGE_INTEGER {
 typedef struct _FILETIME {
 	DWORD dwLowDateTime, dwHighDateTime;
 } FILETIME;
+typedef union _ULARGE_INTEGER {
+	ULONGLONG QuadPart;
+} ULARGE_INTEGER;
+
+typedef struct _SYSTEMTIME {
+	WORD wYear, wMonth, wDayOfWeek, wDay, wHour, wMinute, wSecond, wMilliseconds;
+} SYSTEMTIME;
+
+/* learn.microsoft.com: "BY_HANDLE_FILE_INFORMATION structure" */
+typedef struct _BY_HANDLE_FILE_INFORMATION {
+	DWORD dwFileAttributes;
+	FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+	DWORD dwVolumeSerialNumber;
+	DWORD nFileSizeHigh, nFileSizeLow;
+	DWORD nNumberOfLinks;
+	DWORD nFileIndexHigh, nFileIndexLow;
+} BY_HANDLE_FILE_INFORMATION;
+
+_Static_assert(sizeof(BY_HANDLE_FILE_INFORMATION) == 52, "BY_HANDLE_FILE_INFORMATION");
+
+/* learn.microsoft.com: "TIME_ZONE_INFORMATION structure" */
+typedef struct _TIME_ZONE_INFORMATION {
+	LONG Bias;
+	WCHAR StandardName[32];
+	SYSTEMTIME StandardDate;
+	LONG StandardBias;
+	WCHAR DaylightName[32];
+	SYSTEMTIME DaylightDate;
+	LONG DaylightBias;
+} TIME_ZONE_INFORMATION;
+
+_Static_assert(sizeof(TIME_ZONE_INFORMATION) == 172, "TIME_ZONE_INFORMATION");
 
 /* sync.c */
 BOOL WINAPI InitializeCriticalSectionAndSpinCount(LPCRITICAL_SECTION cs, DWORD spin);
@@ -110,8 +142,37 @@ LPVOID WINAPI HeapReAlloc(HANDLE heap, DWORD flags, LPVOID mem, SIZE_T size);
 BOOL WINAPI HeapFree(HANDLE heap, DWORD flags, LPVOID mem);
 SIZE_T WINAPI HeapSize(HANDLE heap, DWORD flags, LPCVOID mem);
 HANDLE WINAPI LocalFree(HANDLE mem);
+HANDLE WINAPI LocalAlloc(UINT flags, SIZE_T size);
+HANDLE WINAPI GlobalAlloc(UINT flags, SIZE_T size);
+HANDLE WINAPI GlobalFree(HANDLE mem);
+HANDLE WINAPI HeapCreate(DWORD options, SIZE_T initial, SIZE_T maximum);
+BOOL WINAPI HeapDestroy(HANDLE heap);
+BOOL WINAPI HeapValidate(HANDLE heap, DWORD flags, LPCVOID mem);
+SIZE_T WINAPI HeapCompact(HANDLE heap, DWORD flags);
+LPVOID WINAPI LocalLock(HANDLE mem);
+BOOL WINAPI LocalUnlock(HANDLE mem);
+SIZE_T WINAPI LocalSize(HANDLE mem);
+HANDLE WINAPI LocalReAlloc(HANDLE mem, SIZE_T size, UINT flags);
+LPVOID WINAPI GlobalLock(HANDLE mem);
+BOOL WINAPI GlobalUnlock(HANDLE mem);
+SIZE_T WINAPI GlobalSize(HANDLE mem);
+HANDLE WINAPI GlobalReAlloc(HANDLE mem, SIZE_T size, UINT flags);
+
+/* delayload.c: learn.microsoft.com "ResolveDelayLoadedAPI function".
+ * Loads the DLL of a delay-load descriptor of the module at `parent`
+ * (like LoadLibraryA), finds the function of the import address table
+ * slot `thunk`, writes its address there and returns it.  When either is
+ * missing, FailureDllHook(dliFailLoadLib or dliFailGetProc, DELAYLOAD_INFO)
+ * then FailureSystemHook(dll, name) may supply an address; without one it
+ * raises 0xC06D007E (module) or 0xC06D007F (procedure), as delayimp does. */
+struct _IMAGE_DELAYLOAD_DESCRIPTOR;
+PVOID WINAPI ResolveDelayLoadedAPI(PVOID parent, const struct _IMAGE_DELAYLOAD_DESCRIPTOR *desc, void *dll_hook,
+				   void *system_hook, ULONGLONG *thunk, ULONG flags);
 
 /* process.c */
+BOOL WINAPI GetModuleHandleExA(DWORD flags, LPCSTR name, HMODULE *out);
+BOOL WINAPI GetModuleHandleExW(DWORD flags, LPCWSTR name, HMODULE *out);
+DWORD WINAPI GetModuleFileNameW(HMODULE m, LPWSTR buf, DWORD size);
 __attribute__((noreturn)) void WINAPI ExitProcess(unsigned code);
 LPSTR WINAPI GetCommandLineA(void);
 LPWSTR WINAPI GetCommandLineW(void);
@@ -130,6 +191,14 @@ DWORD WINAPI GetCurrentThreadId(void);
 HANDLE WINAPI GetCurrentProcess(void);
 HANDLE WINAPI GetCurrentThread(void);
 DWORD WINAPI GetEnvironmentVariableA(LPCSTR name, LPSTR buf, DWORD size);
+/* environ.c */
+LPSTR WINAPI GetEnvironmentStringsA(void);
+LPWSTR WINAPI GetEnvironmentStringsW(void);
+BOOL WINAPI FreeEnvironmentStringsA(LPSTR block);
+BOOL WINAPI FreeEnvironmentStringsW(LPWSTR block);
+DWORD WINAPI GetEnvironmentVariableW(LPCWSTR name, LPWSTR buf, DWORD size);
+BOOL WINAPI SetEnvironmentVariableA(LPCSTR name, LPCSTR value);
+BOOL WINAPI SetEnvironmentVariableW(LPCWSTR name, LPCWSTR value);
 DWORD WINAPI GetTickCount(void);
 ULONGLONG WINAPI GetTickCount64(void);
 BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *c);
@@ -159,6 +228,17 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DW
 HANDLE WINAPI CreateMutexA(void *attr, BOOL owned, LPCSTR name);
 HANDLE WINAPI CreateMutexW(void *attr, BOOL owned, LPCWSTR name);
 BOOL WINAPI ReleaseMutex(HANDLE h);
+/* Named objects (learn.microsoft.com: CreateMutexW, OpenMutexW,
+ * CreateEventExW...): see object.c. */
+HANDLE WINAPI CreateMutexExW(void *attr, LPCWSTR name, DWORD flags, DWORD access);
+HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name);
+HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name);
+HANDLE WINAPI CreateEventExW(void *attr, LPCWSTR name, DWORD flags, DWORD access);
+HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name);
+HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name);
+HANDLE WINAPI CreateSemaphoreExW(void *attr, LONG initial, LONG max, LPCWSTR name, DWORD flags, DWORD access);
+HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name);
+HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name);
 
 /* thread.c */
 BOOL WINAPI GetProcessAffinityMask(HANDLE p, DWORD_PTR *proc, DWORD_PTR *sys);
@@ -188,9 +268,216 @@ char *win_host_path(const char *wpath);
 char *win_host_path_w(LPCWSTR wpath);
 DWORD win_error_from_errno(int e);
 
-/* files.c */
-struct _WIN32_FIND_DATAA;
-struct _WIN32_FIND_DATAW;
+/* learn.microsoft.com: "SYSTEM_INFO structure" (x64 layout) */
+typedef struct _SYSTEM_INFO {
+	WORD wProcessorArchitecture;
+	WORD wReserved;
+	DWORD dwPageSize;
+	LPVOID lpMinimumApplicationAddress;
+	LPVOID lpMaximumApplicationAddress;
+	DWORD_PTR dwActiveProcessorMask;
+	DWORD dwNumberOfProcessors;
+	DWORD dwProcessorType;
+	DWORD dwAllocationGranularity;
+	WORD wProcessorLevel;
+	WORD wProcessorRevision;
+} SYSTEM_INFO;
+
+_Static_assert(sizeof(SYSTEM_INFO) == 48, "SYSTEM_INFO");
+
+/* "OSVERSIONINFOA", "OSVERSIONINFOEXW" */
+typedef struct _OSVERSIONINFOA {
+	DWORD dwOSVersionInfoSize, dwMajorVersion, dwMinorVersion, dwBuildNumber, dwPlatformId;
+	char szCSDVersion[128];
+} OSVERSIONINFOA;
+
+typedef struct _OSVERSIONINFOEXW {
+	DWORD dwOSVersionInfoSize, dwMajorVersion, dwMinorVersion, dwBuildNumber, dwPlatformId;
+	WCHAR szCSDVersion[128];
+	WORD wServicePackMajor, wServicePackMinor, wSuiteMask;
+	BYTE wProductType, wReserved;
+} OSVERSIONINFOEXW;
+
+_Static_assert(sizeof(OSVERSIONINFOA) == 148, "OSVERSIONINFOA");
+_Static_assert(sizeof(OSVERSIONINFOEXW) == 284, "OSVERSIONINFOEXW");
+
+/* "MEMORYSTATUSEX structure" */
+typedef struct _MEMORYSTATUSEX {
+	DWORD dwLength, dwMemoryLoad;
+	ULONGLONG ullTotalPhys, ullAvailPhys, ullTotalPageFile, ullAvailPageFile;
+	ULONGLONG ullTotalVirtual, ullAvailVirtual, ullAvailExtendedVirtual;
+} MEMORYSTATUSEX;
+
+_Static_assert(sizeof(MEMORYSTATUSEX) == 64, "MEMORYSTATUSEX");
+
+/* learn.microsoft.com: "STARTUPINFOW structure" (x64), "PROCESS_INFORMATION" */
+typedef struct _STARTUPINFOW {
+	DWORD cb;
+	LPWSTR lpReserved, lpDesktop, lpTitle;
+	DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars, dwFillAttribute, dwFlags;
+	WORD wShowWindow, cbReserved2;
+	BYTE *lpReserved2;
+	HANDLE hStdInput, hStdOutput, hStdError;
+} STARTUPINFOW;
+
+typedef struct _PROCESS_INFORMATION {
+	HANDLE hProcess, hThread;
+	DWORD dwProcessId, dwThreadId;
+} PROCESS_INFORMATION;
+
+_Static_assert(sizeof(STARTUPINFOW) == 104, "STARTUPINFOW");
+_Static_assert(__builtin_offsetof(STARTUPINFOW, hStdInput) == 80, "STARTUPINFOW.hStdInput");
+
+/* compat.c: what the Visual C++ runtime asks at start-up and exit */
+PVOID WINAPI EncodePointer(PVOID p);
+PVOID WINAPI DecodePointer(PVOID p);
+PVOID WINAPI EncodeSystemPointer(PVOID p);
+PVOID WINAPI DecodeSystemPointer(PVOID p);
+BOOL WINAPI HeapSetInformation(HANDLE heap, int cls, PVOID info, SIZE_T len);
+UINT WINAPI SetHandleCount(UINT n);
+unsigned WINAPI GetOEMCP(void);
+BOOL WINAPI IsValidCodePage(UINT cp);
+BOOL WINAPI GetCPInfo(UINT cp, void *info);
+BOOL WINAPI GetStringTypeW(DWORD type, LPCWSTR s, int n, WORD *out);
+int WINAPI LCMapStringW(DWORD lcid, DWORD flags, LPCWSTR s, int n, LPWSTR out, int cap);
+int WINAPI CompareStringW(DWORD lcid, DWORD flags, LPCWSTR a, int na, LPCWSTR b, int nb);
+LONG WINAPI UnhandledExceptionFilter(void *pointers);
+BOOL WINAPI SetHandleInformation(HANDLE h, DWORD mask, DWORD flags);
+DWORD WINAPI FormatMessageW(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPWSTR buf, DWORD size, void *args);
+DWORD WINAPI SearchPathW(LPCWSTR path, LPCWSTR file, LPCWSTR ext, DWORD size, LPWSTR buf, LPWSTR *filepart);
+HANDLE WINAPI CreateJobObjectW(void *attr, LPCWSTR name);
+HANDLE WINAPI CreateJobObjectA(void *attr, LPCSTR name);
+BOOL WINAPI AssignProcessToJobObject(HANDLE job, HANDLE process);
+BOOL WINAPI SetInformationJobObject(HANDLE job, int cls, void *info, DWORD len);
+BOOL WINAPI QueryInformationJobObject(HANDLE job, int cls, void *info, DWORD len, LPDWORD ret);
+BOOL WINAPI SetStdHandle(DWORD which, HANDLE h);
+
+UINT WINAPI SetErrorMode(UINT mode);
+UINT WINAPI GetErrorMode(void);
+BOOL WINAPI SetProcessPriorityBoost(HANDLE process, BOOL disable);
+UINT WINAPI GetSystemDirectoryA(LPSTR buf, UINT size);
+UINT WINAPI GetSystemDirectoryW(LPWSTR buf, UINT size);
+BOOL WINAPI SwitchToThread(void);
+HMODULE WINAPI LoadLibraryExA(LPCSTR name, HANDLE file, DWORD flags);
+HMODULE WINAPI LoadLibraryExW(LPCWSTR name, HANDLE file, DWORD flags);
+
+/* mapping.c: file mappings */
+HANDLE WINAPI CreateFileMappingW(HANDLE file, void *attr, DWORD protect, DWORD max_high, DWORD max_low, LPCWSTR name);
+HANDLE WINAPI CreateFileMappingA(HANDLE file, void *attr, DWORD protect, DWORD max_high, DWORD max_low, LPCSTR name);
+HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name);
+LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD off_high, DWORD off_low, SIZE_T bytes, LPVOID at);
+LPVOID WINAPI MapViewOfFile(HANDLE h, DWORD access, DWORD off_high, DWORD off_low, SIZE_T bytes);
+BOOL WINAPI UnmapViewOfFile(LPCVOID base);
+BOOL WINAPI FlushViewOfFile(LPCVOID base, SIZE_T bytes);
+
+/* timer.c: waitable timers */
+HANDLE WINAPI CreateWaitableTimerExW(void *attr, LPCWSTR name, DWORD flags, DWORD access);
+HANDLE WINAPI CreateWaitableTimerW(void *attr, BOOL manual, LPCWSTR name);
+HANDLE WINAPI CreateWaitableTimerA(void *attr, BOOL manual, LPCSTR name);
+BOOL WINAPI SetWaitableTimer(HANDLE h, const LARGE_INTEGER *due, LONG period, void *routine, void *arg, BOOL resume);
+BOOL WINAPI CancelWaitableTimer(HANDLE h);
+
+/* iocp.c: completion ports of posted packets */
+HANDLE WINAPI CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key, DWORD threads);
+BOOL WINAPI PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key, void *overlapped);
+BOOL WINAPI GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, ULONG_PTR *key, void **overlapped, DWORD ms);
+BOOL WINAPI GetQueuedCompletionStatusEx(HANDLE port, void *entries, ULONG count, ULONG *removed, DWORD ms, BOOL alertable);
+
+/* createprocess.c */
+BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, void *pattr, void *tattr, BOOL inherit, DWORD flags,
+			   void *env, LPCWSTR cwd, STARTUPINFOW *si, PROCESS_INFORMATION *pi);
+BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline, void *pattr, void *tattr, BOOL inherit, DWORD flags, void *env,
+			   LPCSTR cwd, STARTUPINFOW *si, PROCESS_INFORMATION *pi);
+BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code);
+BOOL WINAPI TerminateProcess(HANDLE h, UINT code);
+DWORD WINAPI GetProcessId(HANDLE h);
+
+/* sysinfo.c */
+void WINAPI GetSystemInfo(SYSTEM_INFO *si);
+void WINAPI GetNativeSystemInfo(SYSTEM_INFO *si);
+BOOL WINAPI GetVersionExA(OSVERSIONINFOA *v);
+BOOL WINAPI GetVersionExW(OSVERSIONINFOEXW *v);
+DWORD WINAPI GetVersion(void);
+BOOL WINAPI GlobalMemoryStatusEx(MEMORYSTATUSEX *m);
+BOOL WINAPI GetComputerNameA(LPSTR buf, LPDWORD size);
+BOOL WINAPI GetComputerNameW(LPWSTR buf, LPDWORD size);
+BOOL WINAPI IsProcessorFeaturePresent(DWORD feature);
+int WINAPI lstrlenA(LPCSTR s);
+int WINAPI lstrlenW(LPCWSTR s);
+
+/* timeconv.c */
+BOOL WINAPI FileTimeToSystemTime(const FILETIME *ft, SYSTEMTIME *st);
+BOOL WINAPI SystemTimeToFileTime(const SYSTEMTIME *st, FILETIME *ft);
+void WINAPI GetSystemTimePreciseAsFileTime(FILETIME *ft);
+void WINAPI GetSystemTime(SYSTEMTIME *st);
+void WINAPI GetLocalTime(SYSTEMTIME *st);
+BOOL WINAPI FileTimeToLocalFileTime(const FILETIME *utc, FILETIME *local);
+BOOL WINAPI LocalFileTimeToFileTime(const FILETIME *local, FILETIME *utc);
+LONG WINAPI CompareFileTime(const FILETIME *a, const FILETIME *b);
+BOOL WINAPI GetFileTime(HANDLE h, FILETIME *creation, FILETIME *access, FILETIME *write);
+BOOL WINAPI SetFileTime(HANDLE h, const FILETIME *creation, const FILETIME *access, const FILETIME *write);
+
+/* console.c */
+BOOL WINAPI GetConsoleMode(HANDLE h, LPDWORD mode);
+BOOL WINAPI SetConsoleMode(HANDLE h, DWORD mode);
+BOOL WINAPI WriteConsoleA(HANDLE h, const void *buf, DWORD n, LPDWORD written, void *reserved);
+BOOL WINAPI WriteConsoleW(HANDLE h, const void *buf, DWORD n, LPDWORD written, void *reserved);
+unsigned WINAPI GetConsoleCP(void);
+BOOL WINAPI SetConsoleCP(unsigned cp);
+BOOL WINAPI SetConsoleOutputCP(unsigned cp);
+BOOL WINAPI SetConsoleCtrlHandler(void *handler, BOOL add);
+
+/* fileinfo.c: file, volume and time zone information (see there). */
+BOOL WINAPI GetFileInformationByHandle(HANDLE h, BY_HANDLE_FILE_INFORMATION *info);
+BOOL WINAPI GetFileInformationByHandleEx(HANDLE h, int cls, void *out, DWORD size);
+BOOL WINAPI GetFileAttributesExA(LPCSTR name, int level, void *out);
+BOOL WINAPI GetFileAttributesExW(LPCWSTR name, int level, void *out);
+DWORD WINAPI GetTempPathA(DWORD size, LPSTR buf);
+DWORD WINAPI GetTempPathW(DWORD size, LPWSTR buf);
+BOOL WINAPI GetDiskFreeSpaceExA(LPCSTR dir, ULARGE_INTEGER *avail, ULARGE_INTEGER *total, ULARGE_INTEGER *free_);
+BOOL WINAPI GetDiskFreeSpaceExW(LPCWSTR dir, ULARGE_INTEGER *avail, ULARGE_INTEGER *total, ULARGE_INTEGER *free_);
+BOOL WINAPI CreateHardLinkA(LPCSTR name, LPCSTR existing, void *sa);
+BOOL WINAPI CreateHardLinkW(LPCWSTR name, LPCWSTR existing, void *sa);
+BOOL WINAPI GetVolumeInformationW(LPCWSTR root, LPWSTR name, DWORD name_size, LPDWORD serial, LPDWORD max_component,
+				  LPDWORD flags, LPWSTR fs_name, DWORD fs_name_size);
+HANDLE WINAPI FindFirstVolumeW(LPWSTR buf, DWORD size);
+BOOL WINAPI FindNextVolumeW(HANDLE h, LPWSTR buf, DWORD size);
+BOOL WINAPI FindVolumeClose(HANDLE h);
+DWORD WINAPI GetTimeZoneInformation(TIME_ZONE_INFORMATION *tzi);
+BOOL WINAPI GetProcessTimes(HANDLE h, FILETIME *creation, FILETIME *exit_time, FILETIME *kernel, FILETIME *user);
+BOOL WINAPI GetThreadTimes(HANDLE h, FILETIME *creation, FILETIME *exit_time, FILETIME *kernel, FILETIME *user);
+
+/* files.c: helpers for the other file functions.  The attributes
+ * Windows would give a file with Linux status `st` (directory, archive,
+ * read-only when no one may write it); a Linux time as a FILETIME (100 ns
+ * since 1601); a Linux path as Windows shows it ("C:\\dir", malloc'd,
+ * NULL on ENOMEM). */
+struct stat;
+struct timespec;
+DWORD win_stat_attributes(const struct stat *st);
+void win_filetime_from_timespec(const struct timespec *ts, FILETIME *ft);
+char *win_windows_path(const char *host);
+
+/* files.c (learn.microsoft.com: "WIN32_FIND_DATAW structure") */
+typedef struct _WIN32_FIND_DATAW {
+	DWORD dwFileAttributes;
+	FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+	DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
+	WCHAR cFileName[260];
+	WCHAR cAlternateFileName[14];
+} WIN32_FIND_DATAW;
+
+typedef struct _WIN32_FIND_DATAA {
+	DWORD dwFileAttributes;
+	FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+	DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
+	char cFileName[260];
+	char cAlternateFileName[14];
+} WIN32_FIND_DATAA;
+
+_Static_assert(sizeof(WIN32_FIND_DATAW) == 592, "WIN32_FIND_DATAW");
+_Static_assert(sizeof(WIN32_FIND_DATAA) == 320, "WIN32_FIND_DATAA");
+
 HANDLE WINAPI CreateFileA(LPCSTR name, DWORD access, DWORD share, void *sa, DWORD disp, DWORD flags, HANDLE tmpl);
 HANDLE WINAPI CreateFileW(LPCWSTR name, DWORD access, DWORD share, void *sa, DWORD disp, DWORD flags, HANDLE tmpl);
 BOOL WINAPI SetFilePointerEx(HANDLE h, LARGE_INTEGER dist, LARGE_INTEGER *newpos, DWORD method);

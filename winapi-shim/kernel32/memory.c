@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 
@@ -118,6 +119,51 @@ BOOL WINAPI VirtualProtect(LPVOID addr, SIZE_T size, DWORD newprot, PDWORD oldpr
 	return TRUE;
 }
 
+/* Every region VirtualAlloc reserved, base and size: MEM_RELEASE frees
+ * exactly one (Linux merges neighbouring mappings, so their extent
+ * cannot be read back from /proc/self/maps). */
+static struct region {
+	uintptr_t base;
+	size_t size;
+} *regions;
+static size_t nregions, cap_regions;
+static pthread_mutex_t regions_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool region_add(uintptr_t base, size_t size)
+{
+	pthread_mutex_lock(&regions_mu);
+	if (nregions == cap_regions) {
+		size_t cap = cap_regions ? 2 * cap_regions : 64;
+		struct region *r = realloc(regions, cap * sizeof *r);
+		if (!r) {
+			pthread_mutex_unlock(&regions_mu);
+			return false;
+		}
+		regions = r;
+		cap_regions = cap;
+	}
+	regions[nregions].base = base;
+	regions[nregions].size = size;
+	nregions++;
+	pthread_mutex_unlock(&regions_mu);
+	return true;
+}
+
+/* The size of the region reserved at `base`, removed; 0 if none. */
+static size_t region_take(uintptr_t base)
+{
+	size_t size = 0;
+	pthread_mutex_lock(&regions_mu);
+	for (size_t i = 0; i < nregions; i++)
+		if (regions[i].base == base) {
+			size = regions[i].size;
+			regions[i] = regions[--nregions];
+			break;
+		}
+	pthread_mutex_unlock(&regions_mu);
+	return size;
+}
+
 LPVOID WINAPI VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect)
 {
 	int prot = prot_from_page(protect);
@@ -139,9 +185,15 @@ LPVOID WINAPI VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect)
 		return (void *)a;
 	}
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | (addr ? MAP_FIXED_NOREPLACE : 0);
+	size = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 	void *p = mmap(addr, size, prot, flags | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		SetLastError(errno == EEXIST ? ERROR_INVALID_ADDRESS : ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	if (!region_add((uintptr_t)p, size)) {
+		munmap(p, size);
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
 		return NULL;
 	}
 	return p;
@@ -149,16 +201,15 @@ LPVOID WINAPI VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect)
 
 BOOL WINAPI VirtualFree(LPVOID addr, SIZE_T size, DWORD type)
 {
-	uintptr_t lo, hi, next;
-	char rwx[4];
-
 	if (type & MEM_RELEASE) {
-		/* size must be 0: the whole reservation goes */
-		if (size != 0 || !find_mapping((uintptr_t)addr, &lo, &hi, rwx, &next)) {
+		/* size must be 0 and addr a base VirtualAlloc returned: that
+		 * whole reservation goes */
+		size_t n = size == 0 ? region_take((uintptr_t)addr) : 0;
+		if (!n) {
 			SetLastError(ERROR_INVALID_PARAMETER);
 			return FALSE;
 		}
-		munmap(addr, hi - (uintptr_t)addr);
+		munmap(addr, n);
 		return TRUE;
 	}
 	if (type & MEM_DECOMMIT) {
@@ -217,4 +268,115 @@ HANDLE WINAPI LocalFree(HANDLE mem)
 {
 	free(mem);
 	return NULL;
+}
+
+/* LocalAlloc, GlobalAlloc (learn.microsoft.com): the process heap.  A
+ * LMEM_MOVEABLE/GMEM_MOVEABLE block never moves, so its handle is its
+ * address, as LocalLock would return it. */
+#define LMEM_ZEROINIT 0x40
+
+HANDLE WINAPI LocalAlloc(UINT flags, SIZE_T size)
+{
+	return HeapAlloc(GetProcessHeap(), flags & LMEM_ZEROINIT ? HEAP_ZERO_MEMORY : 0, size);
+}
+
+HANDLE WINAPI GlobalAlloc(UINT flags, SIZE_T size)
+{
+	return LocalAlloc(flags, size);
+}
+
+HANDLE WINAPI GlobalFree(HANDLE mem)
+{
+	return LocalFree(mem);
+}
+
+/* HeapCreate, HeapDestroy (learn.microsoft.com): private heaps share the
+ * process heap's allocator; a heap HANDLE is a token.  HeapDestroy frees
+ * nothing the program did not free itself (blocks are not tracked per
+ * heap): memory it leaves is released only at exit. */
+#define MAX_HEAPS 256
+static int heaps[MAX_HEAPS];
+static bool heap_used[MAX_HEAPS];
+static pthread_mutex_t heaps_mu = PTHREAD_MUTEX_INITIALIZER;
+
+HANDLE WINAPI HeapCreate(DWORD options, SIZE_T initial, SIZE_T maximum)
+{
+	pthread_mutex_lock(&heaps_mu);
+	for (int i = 0; i < MAX_HEAPS; i++)
+		if (!heap_used[i]) {
+			heap_used[i] = true;
+			pthread_mutex_unlock(&heaps_mu);
+			return &heaps[i];
+		}
+	pthread_mutex_unlock(&heaps_mu);
+	SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+	return NULL;
+}
+
+BOOL WINAPI HeapDestroy(HANDLE heap)
+{
+	int *h = heap;
+	if (h < heaps || h >= heaps + MAX_HEAPS) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	pthread_mutex_lock(&heaps_mu);
+	bool was = heap_used[h - heaps];
+	heap_used[h - heaps] = false;
+	pthread_mutex_unlock(&heaps_mu);
+	if (!was)
+		SetLastError(ERROR_INVALID_HANDLE);
+	return was;
+}
+
+BOOL WINAPI HeapValidate(HANDLE heap, DWORD flags, LPCVOID mem)
+{
+	return TRUE;
+}
+
+SIZE_T WINAPI HeapCompact(HANDLE heap, DWORD flags)
+{
+	return 1 << 20; /* the largest free block: not known; a plausible size */
+}
+
+/* LMEM_MOVEABLE blocks never move: the handle is the pointer. */
+LPVOID WINAPI LocalLock(HANDLE mem)
+{
+	return mem;
+}
+
+BOOL WINAPI LocalUnlock(HANDLE mem)
+{
+	SetLastError(ERROR_SUCCESS);
+	return FALSE; /* "no longer locked" */
+}
+
+SIZE_T WINAPI LocalSize(HANDLE mem)
+{
+	return mem ? malloc_usable_size(mem) : 0;
+}
+
+HANDLE WINAPI LocalReAlloc(HANDLE mem, SIZE_T size, UINT flags)
+{
+	return HeapReAlloc(GetProcessHeap(), flags & LMEM_ZEROINIT ? HEAP_ZERO_MEMORY : 0, mem, size);
+}
+
+LPVOID WINAPI GlobalLock(HANDLE mem)
+{
+	return mem;
+}
+
+BOOL WINAPI GlobalUnlock(HANDLE mem)
+{
+	return LocalUnlock(mem);
+}
+
+SIZE_T WINAPI GlobalSize(HANDLE mem)
+{
+	return LocalSize(mem);
+}
+
+HANDLE WINAPI GlobalReAlloc(HANDLE mem, SIZE_T size, UINT flags)
+{
+	return LocalReAlloc(mem, size, flags);
 }

@@ -1,9 +1,19 @@
 /* persona winapi-shim: kernel32 waitable objects: semaphores, events,
  * threads (learn.microsoft.com: CreateSemaphoreW, ReleaseSemaphore,
  * CreateEventW, SetEvent, ResetEvent, CreateMutexW, ReleaseMutex,
- * CreateThread, WaitForSingleObject, WaitForMultipleObjects,
- * GetExitCodeThread).  Each object is a mutex and condition variable;
- * its HANDLE is an index into a table, above every file HANDLE. */
+ * OpenMutexW, OpenEventW, OpenSemaphoreW, CreateThread,
+ * WaitForSingleObject, WaitForMultipleObjects; threads are in
+ * thread.c).  Each
+ * object is a mutex and condition variable; its HANDLE is an index into a
+ * table, above every file HANDLE.
+ *
+ * Named objects share one namespace (names compare case-sensitively, a
+ * "Local\\" prefix names the same object as none): creating an existing
+ * name of the same type opens it (ERROR_ALREADY_EXISTS, the other
+ * arguments ignored), of another type fails with ERROR_INVALID_HANDLE;
+ * the name goes when its last handle is closed.  A mutex whose owning
+ * thread ends is abandoned: the next wait that takes it returns
+ * WAIT_ABANDONED_0 (+ its index when waiting for any). */
 #include <asm/prctl.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
@@ -18,29 +28,14 @@
 #include <unistd.h>
 
 #include "winapi-shim/kernel32/kernel32.h"
+#include "winapi-shim/kernel32/object.h"
 #include "winapi-shim/process.h"
 #include "winapi-shim/teb.h"
+#include "winapi-shim/unicode.h"
 
-#define WAIT_OBJECT_0 0
-#define WAIT_TIMEOUT 258
-#define WAIT_FAILED 0xffffffffu
-#define STILL_ACTIVE 259
+#define MAX_PATH 260
 #define ERROR_TOO_MANY_POSTS 298
 
-enum obj_type { OBJ_SEMAPHORE = 1, OBJ_EVENT, OBJ_THREAD, OBJ_MUTEX };
-
-struct win_object {
-	enum obj_type type;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	LONG count, max;       /* semaphore; mutex: recursion count */
-	DWORD owner;           /* mutex: the owning thread's id */
-	bool signaled, manual; /* event; a thread is signaled when it ends */
-	DWORD exit_code;       /* thread */
-	DWORD tid;
-	LPTHREAD_START_ROUTINE start;
-	LPVOID arg;
-};
 
 #define MAX_OBJECTS 4096
 #define OBJ_HANDLE_BASE (1ull << 32)
@@ -48,17 +43,31 @@ static struct win_object *objects[MAX_OBJECTS];
 static pthread_mutex_t objects_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Every change that may signal an object bumps `wait_seq` after the
- * object's own lock is released, and wakes the threads in
- * WaitForMultipleObjects, which sleep on it (a futex word). */
+ * object's own lock is released (win_objects_signaled), and wakes the
+ * threads in WaitForMultipleObjects, which sleep on it (a futex word). */
 static _Atomic uint32_t wait_seq;
 
-static void signaled_any(void)
+void win_objects_signaled(void)
 {
 	atomic_fetch_add(&wait_seq, 1);
 	syscall(SYS_futex, &wait_seq, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT32_MAX, NULL, NULL, 0);
 }
 
-static HANDLE new_object(enum obj_type type)
+static struct win_object *named_objects, *all_mutexes;
+
+/* A free slot for `o`, with objects_mu held; NULL when the table is full. */
+static HANDLE install_locked(struct win_object *o)
+{
+	for (size_t i = 0; i < MAX_OBJECTS; i++)
+		if (!objects[i]) {
+			objects[i] = o;
+			o->handles++;
+			return (HANDLE)(uintptr_t)(OBJ_HANDLE_BASE + 4 * i);
+		}
+	return NULL;
+}
+
+static struct win_object *alloc_object(enum obj_type type)
 {
 	struct win_object *o = calloc(1, sizeof *o);
 	if (!o)
@@ -69,19 +78,162 @@ static HANDLE new_object(enum obj_type type)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&o->cv, &ca);
+	return o;
+}
+
+HANDLE win_new_object(enum obj_type type)
+{
+	struct win_object *o = alloc_object(type);
+	if (!o)
+		return NULL;
 	pthread_mutex_lock(&objects_mu);
-	for (size_t i = 0; i < MAX_OBJECTS; i++)
-		if (!objects[i]) {
-			objects[i] = o;
-			pthread_mutex_unlock(&objects_mu);
-			return (HANDLE)(uintptr_t)(OBJ_HANDLE_BASE + 4 * i);
-		}
+	HANDLE h = install_locked(o);
 	pthread_mutex_unlock(&objects_mu);
-	free(o);
+	if (!h)
+		free(o);
+	return h;
+}
+
+static bool same_name(const WCHAR *a, const WCHAR *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* "Local\name" is "name" (the session's namespace, the only one here). */
+static const WCHAR *object_name(const WCHAR *name)
+{
+	static const WCHAR local[] = { 'L', 'o', 'c', 'a', 'l', '\\', 0 };
+	size_t i = 0;
+	while (local[i] && name[i] == local[i])
+		i++;
+	return local[i] ? name : name + i;
+}
+
+static struct win_object *find_named_locked(const WCHAR *name)
+{
+	for (struct win_object *o = named_objects; o; o = o->next_named)
+		if (same_name(o->name, name))
+			return o;
 	return NULL;
 }
 
-static struct win_object *get_object(HANDLE h, enum obj_type type)
+/* What a new object starts as (ignored when the name exists). */
+struct obj_init {
+	LONG count, max;
+	bool signaled, manual, owned;
+};
+
+/* Create an object of `type`, named `name` unless that is NULL or empty;
+ * an existing name of the same type gives a new handle to it.  Sets the
+ * last error: ERROR_SUCCESS, ERROR_ALREADY_EXISTS, or on failure (NULL)
+ * ERROR_INVALID_HANDLE (the name is another type's),
+ * ERROR_FILENAME_EXCED_RANGE, ERROR_NOT_ENOUGH_MEMORY. */
+static HANDLE create_object(enum obj_type type, LPCWSTR name, const struct obj_init *init, win_object_init cb,
+			    void *cb_arg)
+{
+	if (name && !*name)
+		name = NULL;
+	if (name)
+		name = object_name(name);
+	if (name && win_wcslen(name) >= MAX_PATH) {
+		SetLastError(ERROR_FILENAME_EXCED_RANGE);
+		return NULL;
+	}
+	struct win_object *o = alloc_object(type), *old;
+	WCHAR *copy = name ? malloc((win_wcslen(name) + 1) * sizeof *copy) : NULL;
+	if (!o || (name && !copy)) {
+		free(o);
+		free(copy);
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	HANDLE h;
+	DWORD error = ERROR_SUCCESS;
+	pthread_mutex_lock(&objects_mu);
+	if (name && (old = find_named_locked(name))) {
+		free(o);
+		free(copy);
+		if (old->type != type) {
+			pthread_mutex_unlock(&objects_mu);
+			SetLastError(ERROR_INVALID_HANDLE);
+			return NULL;
+		}
+		h = install_locked(old);
+		error = ERROR_ALREADY_EXISTS;
+	} else {
+		o->count = init->count;
+		o->max = init->max;
+		o->signaled = init->signaled;
+		o->manual = init->manual;
+		if (init->owned) {
+			o->owner = GetCurrentThreadId();
+			o->count = 1;
+		}
+		if (type == OBJ_MUTEX) {
+			o->next_mutex = all_mutexes;
+			all_mutexes = o;
+		}
+		if (cb)
+			cb(o, cb_arg);
+		h = install_locked(o);
+		if (h && name) {
+			memcpy(copy, name, (win_wcslen(name) + 1) * sizeof *copy);
+			o->name = copy;
+			o->next_named = named_objects;
+			named_objects = o;
+		} else {
+			free(copy);
+		}
+		/* an object without a handle is never freed: a mutex is listed */
+	}
+	pthread_mutex_unlock(&objects_mu);
+	SetLastError(h ? error : ERROR_NOT_ENOUGH_MEMORY);
+	return h;
+}
+
+HANDLE win_create_named(enum obj_type type, LPCWSTR name, win_object_init init, void *arg, bool *existed)
+{
+	struct obj_init none = { 0 };
+	HANDLE h = create_object(type, name, &none, init, arg);
+	*existed = h && GetLastError() == ERROR_ALREADY_EXISTS;
+	return h;
+}
+
+HANDLE win_open_named(enum obj_type type, LPCWSTR name);
+
+/* OpenMutexW & co: a new handle to the named object of `type`. */
+HANDLE win_open_named(enum obj_type type, LPCWSTR name)
+{
+	if (!name) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	pthread_mutex_lock(&objects_mu);
+	struct win_object *o = find_named_locked(object_name(name));
+	HANDLE h = o && o->type == type ? install_locked(o) : NULL;
+	pthread_mutex_unlock(&objects_mu);
+	if (!h)
+		SetLastError(!o ? ERROR_FILE_NOT_FOUND : o->type != type ? ERROR_INVALID_HANDLE : ERROR_NOT_ENOUGH_MEMORY);
+	return h;
+}
+
+/* The A functions' names, converted; *ok false when out of memory. */
+static WCHAR *wide_name(LPCSTR name, bool *ok)
+{
+	*ok = true;
+	if (!name)
+		return NULL;
+	WCHAR *w = win_utf16_dup(name);
+	if (!w) {
+		*ok = false;
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+	}
+	return w;
+}
+
+struct win_object *win_get_object(HANDLE h, enum obj_type type)
 {
 	uintptr_t v = (uintptr_t)h;
 	if (v < OBJ_HANDLE_BASE || v % 4 || (v - OBJ_HANDLE_BASE) / 4 >= MAX_OBJECTS)
@@ -95,12 +247,28 @@ static struct win_object *get_object(HANDLE h, enum obj_type type)
 bool win_close_object(HANDLE h)
 {
 	uintptr_t v = (uintptr_t)h;
-	if (!get_object(h, 0))
+	if (!win_get_object(h, 0))
 		return false;
 	/* Objects are not freed: a thread may still be waiting on one (a
-	 * Windows object lives while any handle or wait holds it). */
+	 * Windows object lives while any handle or wait holds it).  Its name
+	 * goes with its last handle. */
 	pthread_mutex_lock(&objects_mu);
+	struct win_object *o = objects[(v - OBJ_HANDLE_BASE) / 4];
 	objects[(v - OBJ_HANDLE_BASE) / 4] = NULL;
+	if (o && o->handles == 1 && o->type == OBJ_MAPPING && o->map_fd >= 0) {
+		/* views keep the file mapped without the descriptor */
+		close(o->map_fd);
+		o->map_fd = -1;
+	}
+	if (o && --o->handles == 0 && o->name) {
+		for (struct win_object **p = &named_objects; *p; p = &(*p)->next_named)
+			if (*p == o) {
+				*p = o->next_named;
+				break;
+			}
+		free(o->name);
+		o->name = NULL;
+	}
 	pthread_mutex_unlock(&objects_mu);
 	return true;
 }
@@ -111,25 +279,41 @@ HANDLE WINAPI CreateSemaphoreW(void *attr, LONG initial, LONG max, LPCWSTR name)
 		SetLastError(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
-	HANDLE h = new_object(OBJ_SEMAPHORE);
-	if (!h) {
-		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-		return NULL;
-	}
-	struct win_object *o = get_object(h, OBJ_SEMAPHORE);
-	o->count = initial;
-	o->max = max;
-	return h;
+	struct obj_init init = { .count = initial, .max = max };
+	return create_object(OBJ_SEMAPHORE, name, &init, NULL, NULL);
 }
 
 HANDLE WINAPI CreateSemaphoreA(void *attr, LONG initial, LONG max, LPCSTR name)
 {
-	return CreateSemaphoreW(attr, initial, max, NULL);
+	bool ok;
+	WCHAR *w = wide_name(name, &ok);
+	HANDLE h = ok ? CreateSemaphoreW(attr, initial, max, w) : NULL;
+	free(w);
+	return h;
+}
+
+HANDLE WINAPI CreateSemaphoreExW(void *attr, LONG initial, LONG max, LPCWSTR name, DWORD flags, DWORD access)
+{
+	return CreateSemaphoreW(attr, initial, max, name);
+}
+
+HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+	return win_open_named(OBJ_SEMAPHORE, name);
+}
+
+HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name)
+{
+	bool ok;
+	WCHAR *w = wide_name(name, &ok);
+	HANDLE h = ok ? OpenSemaphoreW(access, inherit, w) : NULL;
+	free(w);
+	return h;
 }
 
 BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LONG *prev)
 {
-	struct win_object *o = get_object(h, OBJ_SEMAPHORE);
+	struct win_object *o = win_get_object(h, OBJ_SEMAPHORE);
 	if (!o || n <= 0) {
 		SetLastError(o ? ERROR_INVALID_PARAMETER : ERROR_INVALID_HANDLE);
 		return FALSE;
@@ -145,31 +329,50 @@ BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LONG *prev)
 	o->count += n;
 	pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
-	signaled_any();
+	win_objects_signaled();
 	return TRUE;
 }
 
 HANDLE WINAPI CreateEventW(void *attr, BOOL manual, BOOL initial, LPCWSTR name)
 {
-	HANDLE h = new_object(OBJ_EVENT);
-	if (!h) {
-		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-		return NULL;
-	}
-	struct win_object *o = get_object(h, OBJ_EVENT);
-	o->manual = manual;
-	o->signaled = initial;
-	return h;
+	struct obj_init init = { .manual = manual, .signaled = initial };
+	return create_object(OBJ_EVENT, name, &init, NULL, NULL);
 }
 
 HANDLE WINAPI CreateEventA(void *attr, BOOL manual, BOOL initial, LPCSTR name)
 {
-	return CreateEventW(attr, manual, initial, NULL);
+	bool ok;
+	WCHAR *w = wide_name(name, &ok);
+	HANDLE h = ok ? CreateEventW(attr, manual, initial, w) : NULL;
+	free(w);
+	return h;
+}
+
+#define CREATE_EVENT_MANUAL_RESET 0x1
+#define CREATE_EVENT_INITIAL_SET 0x2
+
+HANDLE WINAPI CreateEventExW(void *attr, LPCWSTR name, DWORD flags, DWORD access)
+{
+	return CreateEventW(attr, !!(flags & CREATE_EVENT_MANUAL_RESET), !!(flags & CREATE_EVENT_INITIAL_SET), name);
+}
+
+HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+	return win_open_named(OBJ_EVENT, name);
+}
+
+HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name)
+{
+	bool ok;
+	WCHAR *w = wide_name(name, &ok);
+	HANDLE h = ok ? OpenEventW(access, inherit, w) : NULL;
+	free(w);
+	return h;
 }
 
 static BOOL set_event(HANDLE h, bool on)
 {
-	struct win_object *o = get_object(h, OBJ_EVENT);
+	struct win_object *o = win_get_object(h, OBJ_EVENT);
 	if (!o) {
 		SetLastError(ERROR_INVALID_HANDLE);
 		return FALSE;
@@ -180,7 +383,7 @@ static BOOL set_event(HANDLE h, bool on)
 		pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
 	if (on)
-		signaled_any();
+		win_objects_signaled();
 	return TRUE;
 }
 
@@ -195,8 +398,11 @@ BOOL WINAPI ResetEvent(HANDLE h)
 }
 
 /* Is `o` signaled?  Consumes it when that is its nature (a semaphore
- * count, an auto-reset event).  Called with o->mu held. */
-static bool try_acquire(struct win_object *o)
+ * count, an auto-reset event, a mutex).  Called with o->mu held.  Returns
+ * ACQUIRED_ABANDONED for a mutex its last owner left behind. */
+enum { NOT_ACQUIRED, ACQUIRED, ACQUIRED_ABANDONED };
+
+static int try_acquire(struct win_object *o)
 {
 	switch (o->type) {
 	case OBJ_SEMAPHORE:
@@ -206,6 +412,7 @@ static bool try_acquire(struct win_object *o)
 		}
 		return false;
 	case OBJ_EVENT:
+	case OBJ_TIMER:
 		if (o->signaled) {
 			if (!o->manual)
 				o->signaled = false;
@@ -213,16 +420,46 @@ static bool try_acquire(struct win_object *o)
 		}
 		return false;
 	case OBJ_THREAD:
+	case OBJ_PROCESS:
 		return o->signaled;
+	case OBJ_IOCP:
+	case OBJ_MAPPING:
+		return false; /* not waitable */
 	case OBJ_MUTEX:
 		if (o->count == 0 || o->owner == GetCurrentThreadId()) {
 			o->owner = GetCurrentThreadId();
 			o->count++;
+			if (o->abandoned) {
+				o->abandoned = false;
+				return ACQUIRED_ABANDONED;
+			}
 			return true;
 		}
 		return false;
 	}
 	return false;
+}
+
+void win_abandon_mutexes(DWORD tid)
+{
+	bool any = false;
+	pthread_mutex_lock(&objects_mu);
+	struct win_object *list = all_mutexes;
+	pthread_mutex_unlock(&objects_mu);
+	/* the list only grows at its head: walking from a snapshot is safe */
+	for (struct win_object *o = list; o; o = o->next_mutex) {
+		pthread_mutex_lock(&o->mu);
+		if (o->count > 0 && o->owner == tid) {
+			o->count = 0;
+			o->owner = 0;
+			o->abandoned = true;
+			pthread_cond_broadcast(&o->cv);
+			any = true;
+		}
+		pthread_mutex_unlock(&o->mu);
+	}
+	if (any)
+		win_objects_signaled();
 }
 
 /* Would try_acquire succeed?  Called with o->mu held. */
@@ -240,28 +477,43 @@ static bool can_acquire(struct win_object *o)
 
 HANDLE WINAPI CreateMutexW(void *attr, BOOL owned, LPCWSTR name)
 {
-	HANDLE h = new_object(OBJ_MUTEX);
-	if (!h) {
-		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-		return NULL;
-	}
-	struct win_object *o = get_object(h, OBJ_MUTEX);
-	if (owned) {
-		o->owner = GetCurrentThreadId();
-		o->count = 1;
-	}
-	SetLastError(ERROR_SUCCESS);
-	return h;
+	struct obj_init init = { .owned = owned };
+	return create_object(OBJ_MUTEX, name, &init, NULL, NULL);
 }
 
 HANDLE WINAPI CreateMutexA(void *attr, BOOL owned, LPCSTR name)
 {
-	return CreateMutexW(attr, owned, NULL);
+	bool ok;
+	WCHAR *w = wide_name(name, &ok);
+	HANDLE h = ok ? CreateMutexW(attr, owned, w) : NULL;
+	free(w);
+	return h;
+}
+
+#define CREATE_MUTEX_INITIAL_OWNER 0x1
+
+HANDLE WINAPI CreateMutexExW(void *attr, LPCWSTR name, DWORD flags, DWORD access)
+{
+	return CreateMutexW(attr, !!(flags & CREATE_MUTEX_INITIAL_OWNER), name);
+}
+
+HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+	return win_open_named(OBJ_MUTEX, name);
+}
+
+HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name)
+{
+	bool ok;
+	WCHAR *w = wide_name(name, &ok);
+	HANDLE h = ok ? OpenMutexW(access, inherit, w) : NULL;
+	free(w);
+	return h;
 }
 
 BOOL WINAPI ReleaseMutex(HANDLE h)
 {
-	struct win_object *o = get_object(h, OBJ_MUTEX);
+	struct win_object *o = win_get_object(h, OBJ_MUTEX);
 	if (!o) {
 		SetLastError(ERROR_INVALID_HANDLE);
 		return FALSE;
@@ -279,13 +531,13 @@ BOOL WINAPI ReleaseMutex(HANDLE h)
 	}
 	pthread_mutex_unlock(&o->mu);
 	if (freed)
-		signaled_any();
+		win_objects_signaled();
 	return TRUE;
 }
 
 DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
 {
-	struct win_object *o = get_object(h, 0);
+	struct win_object *o = win_get_object(h, 0);
 	struct timespec until;
 	DWORD r = WAIT_OBJECT_0;
 
@@ -299,7 +551,8 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
 	if (until.tv_nsec >= 1000000000L)
 		until.tv_sec++, until.tv_nsec -= 1000000000L;
 	pthread_mutex_lock(&o->mu);
-	while (!try_acquire(o)) {
+	int got;
+	while (!(got = try_acquire(o))) {
 		int e = ms == INFINITE ? pthread_cond_wait(&o->cv, &o->mu)
 				       : pthread_cond_timedwait(&o->cv, &o->mu, &until);
 		if (e == ETIMEDOUT) {
@@ -308,7 +561,7 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
 		}
 	}
 	pthread_mutex_unlock(&o->mu);
-	return r;
+	return got == ACQUIRED_ABANDONED ? WAIT_ABANDONED_0 : r;
 }
 
 DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD ms, BOOL alertable)
@@ -316,59 +569,13 @@ DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD ms, BOOL alertable)
 	return WaitForSingleObject(h, ms);
 }
 
-/* ---- threads: each has its own TEB (GS base) and static TLS ---- */
-
-static void thread_finished(struct win_object *o, DWORD code)
-{
-	pthread_mutex_lock(&o->mu);
-	o->exit_code = code;
-	o->signaled = true;
-	pthread_cond_broadcast(&o->cv);
-	pthread_mutex_unlock(&o->mu);
-	signaled_any();
-}
-
-static void *thread_main(void *p)
-{
-	struct win_object *o = p;
-	struct perr err;
-
-	if (win_thread_attach(&err) < 0) {
-		thread_finished(o, 1);
-		return NULL;
-	}
-	win_thread_state()->thread_object = o;
-	o->tid = GetCurrentThreadId();
-	DWORD code = o->start(o->arg);
-	win_fls_thread_exit();
-	win_thread_detach();
-	thread_finished(o, code);
-	return NULL;
-}
-
-void WINAPI ExitThread(DWORD code)
-{
-	struct win_object *o = win_thread_state()->thread_object;
-
-	win_fls_thread_exit();
-	win_thread_detach();
-	if (o)
-		thread_finished(o, code);
-	pthread_exit(NULL);
-}
-
 /* A new handle for the same object (objects are never freed). */
 static HANDLE alias(struct win_object *o)
 {
 	pthread_mutex_lock(&objects_mu);
-	for (size_t i = 0; i < MAX_OBJECTS; i++)
-		if (!objects[i]) {
-			objects[i] = o;
-			pthread_mutex_unlock(&objects_mu);
-			return (HANDLE)(uintptr_t)(OBJ_HANDLE_BASE + 4 * i);
-		}
+	HANDLE h = install_locked(o);
 	pthread_mutex_unlock(&objects_mu);
-	return NULL;
+	return h;
 }
 
 #define DUPLICATE_CLOSE_SOURCE 0x1
@@ -385,16 +592,16 @@ BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, HANDLE *dst,
 	} else if (src == GetCurrentThread()) {
 		struct win_thread_state *ts = win_thread_state();
 		if (!ts->thread_object) {
-			HANDLE t = new_object(OBJ_THREAD);
+			HANDLE t = win_new_object(OBJ_THREAD);
 			if (t) {
-				ts->thread_object = get_object(t, OBJ_THREAD);
+				ts->thread_object = win_get_object(t, OBJ_THREAD);
 				((struct win_object *)ts->thread_object)->exit_code = STILL_ACTIVE;
 				h = t;
 			}
 		} else {
 			h = alias(ts->thread_object);
 		}
-	} else if ((o = get_object(src, 0))) {
+	} else if ((o = win_get_object(src, 0))) {
 		h = alias(o);
 	} else if ((fd = win_fd_from_handle(src)) >= 0) {
 		int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -416,7 +623,7 @@ BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, HANDLE *dst,
 
 BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags)
 {
-	if (!get_object(h, 0) && win_fd_from_handle(h) < 0) {
+	if (!win_get_object(h, 0) && win_fd_from_handle(h) < 0) {
 		SetLastError(ERROR_INVALID_HANDLE);
 		return FALSE;
 	}
@@ -447,7 +654,7 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DW
 		return WAIT_FAILED;
 	}
 	for (DWORD i = 0; i < n; i++) {
-		if (!(objs[i] = get_object(hs[i], 0))) {
+		if (!(objs[i] = win_get_object(hs[i], 0))) {
 			SetLastError(ERROR_INVALID_HANDLE);
 			return WAIT_FAILED;
 		}
@@ -480,16 +687,21 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DW
 			for (DWORD i = 0; i < nu && all; i++)
 				all = can_acquire(sorted[i]);
 			if (all) {
-				for (DWORD i = 0; i < nu; i++)
-					try_acquire(sorted[i]);
+				/* any abandoned mutex among them: WAIT_ABANDONED_0
+				 * itself, whatever its index (as wine64 answers) */
 				r = WAIT_OBJECT_0;
+				for (DWORD i = 0; i < nu; i++)
+					if (try_acquire(sorted[i]) == ACQUIRED_ABANDONED)
+						r = WAIT_ABANDONED_0;
 			}
 		} else {
-			for (DWORD i = 0; i < n; i++)
-				if (try_acquire(objs[i])) {
-					r = WAIT_OBJECT_0 + i;
+			for (DWORD i = 0; i < n; i++) {
+				int got = try_acquire(objs[i]);
+				if (got) {
+					r = (got == ACQUIRED_ABANDONED ? WAIT_ABANDONED_0 : WAIT_OBJECT_0) + i;
 					break;
 				}
+			}
 		}
 		uint32_t seq = atomic_load(&wait_seq);
 		for (DWORD i = nu; i-- > 0;)
@@ -509,47 +721,4 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL wait_all, DW
 		}
 		syscall(SYS_futex, &wait_seq, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, seq, timeout, NULL, 0);
 	}
-}
-
-HANDLE WINAPI CreateThread(void *attr, SIZE_T stack, LPTHREAD_START_ROUTINE start, LPVOID arg, DWORD flags,
-			   LPDWORD tid)
-{
-	pthread_attr_t pa;
-	pthread_t t;
-	HANDLE h = new_object(OBJ_THREAD);
-
-	if (!h) {
-		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-		return NULL;
-	}
-	struct win_object *o = get_object(h, OBJ_THREAD);
-	o->start = start;
-	o->arg = arg;
-	o->exit_code = STILL_ACTIVE;
-	pthread_attr_init(&pa);
-	pthread_attr_setdetachstate(&pa, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&pa, stack > (1u << 20) ? stack : (1u << 20));
-	if (pthread_create(&t, &pa, thread_main, o)) {
-		pthread_attr_destroy(&pa);
-		win_close_object(h);
-		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-		return NULL;
-	}
-	pthread_attr_destroy(&pa);
-	if (tid)
-		*tid = (DWORD)(uintptr_t)t; /* the Linux id is known only inside */
-	return h;
-}
-
-BOOL WINAPI GetExitCodeThread(HANDLE h, LPDWORD code)
-{
-	struct win_object *o = get_object(h, OBJ_THREAD);
-	if (!o) {
-		SetLastError(ERROR_INVALID_HANDLE);
-		return FALSE;
-	}
-	pthread_mutex_lock(&o->mu);
-	*code = o->exit_code;
-	pthread_mutex_unlock(&o->mu);
-	return TRUE;
 }

@@ -32,12 +32,13 @@ static void fold_case(char *p)
 		if (lstat(p, &st) < 0 && errno == ENOENT) {
 			/* look in the folder holding `comp` */
 			char *dir = comp == p ? "." : comp == p + 1 ? "/" : p;
-			char save = comp[-1];
+			/* cut `p` before `comp` (never at p[-1]: a relative path's
+			 * first component has no separator before it) */
 			if (comp > p + 1)
 				comp[-1] = 0;
 			DIR *d = opendir(dir);
 			if (comp > p + 1)
-				comp[-1] = save;
+				comp[-1] = '/';
 			struct dirent *e;
 			bool found = false;
 			while (d && (e = readdir(d))) {

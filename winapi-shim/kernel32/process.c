@@ -110,26 +110,74 @@ HMODULE WINAPI GetModuleHandleW(LPCWSTR name)
 	return m;
 }
 
+#define GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS 0x4
+
+/* learn.microsoft.com: GetModuleHandleExW.  FROM_ADDRESS: the program or
+ * real DLL whose image holds the address (persona's builtins have no
+ * image: ERROR_MOD_NOT_FOUND); PIN and UNCHANGED_REFCOUNT change nothing
+ * (nothing is ever unloaded). */
+static BOOL module_handle_ex(DWORD flags, const void *name_or_addr, bool wide, HMODULE *out)
+{
+	HMODULE h = NULL;
+
+	if (!out) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	if (flags & GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS) {
+		const struct pe_module *m = pe_module_containing((uint64_t)(uintptr_t)name_or_addr);
+		h = m ? (HMODULE)m->base : NULL;
+		if (!h)
+			SetLastError(ERROR_MOD_NOT_FOUND);
+	} else {
+		h = wide ? GetModuleHandleW(name_or_addr) : GetModuleHandleA(name_or_addr);
+	}
+	*out = h;
+	return h != NULL;
+}
+
+BOOL WINAPI GetModuleHandleExA(DWORD flags, LPCSTR name, HMODULE *out)
+{
+	return module_handle_ex(flags, name, false, out);
+}
+
+BOOL WINAPI GetModuleHandleExW(DWORD flags, LPCWSTR name, HMODULE *out)
+{
+	return module_handle_ex(flags, name, true, out);
+}
+
 HMODULE WINAPI LoadLibraryA(LPCSTR name)
 {
 	if (!name) {
 		SetLastError(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
+	/* a builtin goes through pe_resolve_dll, which enters it in the
+	 * PEB's module lists */
 	HMODULE h = GetModuleHandleA(name);
-	if (h)
+	if (h && !win_builtin_dll(name))
 		return h;
 	const char *slash = strrchr(name, '\\'), *fslash = strrchr(name, '/');
 	if (fslash > slash)
 		slash = fslash;
-	const struct win_dll *b;
-	struct pe_module *m;
+	const struct win_dll *b = NULL;
+	struct pe_module *m = NULL;
 	struct perr err = { 0 };
+	/* a path names that file (mapped as kernel32 maps paths); a builtin's
+	 * name, with any folder, is the builtin */
+	char *host = slash && !win_builtin_dll(slash + 1) ? win_host_path(name) : NULL;
+	/* (an unknown drive letter leaves `host` NULL: not found) */
 	/* recursive: a DllMain may call LoadLibrary */
 	static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 	pthread_mutex_lock(&lock);
-	int r = pe_resolve_dll(slash ? slash + 1 : name, &b, &m, &err) < 0 || win_dlls_attach(&err) < 0 ? -1 : 0;
+	bool by_path = slash && !win_builtin_dll(slash + 1);
+	int r = (by_path ? (host ? pe_load_dll_path(host, &m, &err) : -1)
+			 : pe_resolve_dll(slash ? slash + 1 : name, &b, &m, &err)) < 0 ||
+				win_dlls_attach(&err) < 0
+			? -1
+			: 0;
 	pthread_mutex_unlock(&lock);
+	free(host);
 	if (r < 0) {
 		SetLastError(ERROR_MOD_NOT_FOUND);
 		return NULL;
@@ -145,6 +193,36 @@ HMODULE WINAPI LoadLibraryW(LPCWSTR name)
 	}
 	char *u = win_utf8_dup(name);
 	HMODULE m = u ? LoadLibraryA(u) : NULL;
+	free(u);
+	return m;
+}
+
+/* LoadLibraryEx (learn.microsoft.com): the search flags change nothing
+ * (builtins first, then the program's folder and PERSONA_WIN_PATH);
+ * LOAD_LIBRARY_AS_DATAFILE and friends are not supported. */
+#define DONT_RESOLVE_DLL_REFERENCES 0x1
+#define LOAD_LIBRARY_AS_DATAFILE 0x2
+#define LOAD_LIBRARY_AS_IMAGE_RESOURCE 0x20
+#define LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE 0x40
+
+HMODULE WINAPI LoadLibraryExA(LPCSTR name, HANDLE file, DWORD flags)
+{
+	if (flags & (DONT_RESOLVE_DLL_REFERENCES | LOAD_LIBRARY_AS_DATAFILE | LOAD_LIBRARY_AS_IMAGE_RESOURCE |
+		     LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE)) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	return LoadLibraryA(name);
+}
+
+HMODULE WINAPI LoadLibraryExW(LPCWSTR name, HANDLE file, DWORD flags)
+{
+	if (!name) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	char *u = win_utf8_dup(name);
+	HMODULE m = u ? LoadLibraryExA(u, file, flags) : NULL;
 	free(u);
 	return m;
 }
@@ -175,23 +253,79 @@ void *WINAPI GetProcAddress(HMODULE m, LPCSTR name)
 	return NULL;
 }
 
+/* The module's file name: the program's full path; a real DLL's Linux path
+ * as a Windows path; a builtin's C:\\Windows\\System32\\name.  NULL (malloc'd)
+ * when `m` is no module (ERROR_MOD_NOT_FOUND). */
+static char *module_file_name(HMODULE m)
+{
+	char *p = NULL;
+	struct pe_module *dll;
+
+	if (!m || (win_proc.image && m == win_proc.image->base))
+		return strdup(win_proc.image_path ? win_proc.image_path : "");
+	if ((dll = pe_dll_by_base(m)))
+		return dll->path ? win_windows_path(dll->path) : strdup(dll->name);
+	for (size_t i = 0; win_builtin_dlls[i]; i++)
+		if ((const void *)win_builtin_dlls[i] == m && asprintf(&p, "C:\\Windows\\System32\\%s", win_builtin_dlls[i]->name) < 0)
+			p = NULL;
+	if (!p)
+		SetLastError(ERROR_MOD_NOT_FOUND);
+	return p;
+}
+
+/* Truncated output keeps its NUL and returns `size` with
+ * ERROR_INSUFFICIENT_BUFFER, as Windows 10 does. */
 DWORD WINAPI GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size)
 {
-	const char *path = win_proc.argc > 0 ? win_proc.argv[0] : "";
+	char *owned = module_file_name(m);
+	if (!owned)
+		return 0;
+	const char *path = owned;
 	size_t n = strlen(path);
 
 	if (size == 0) {
+		free(owned);
 		SetLastError(ERROR_INSUFFICIENT_BUFFER);
 		return 0;
 	}
 	if (n >= size) {
 		memcpy(buf, path, size - 1);
 		buf[size - 1] = 0;
+		free(owned);
 		SetLastError(ERROR_INSUFFICIENT_BUFFER);
 		return size;
 	}
 	memcpy(buf, path, n + 1);
+	free(owned);
 	return (DWORD)n;
+}
+
+DWORD WINAPI GetModuleFileNameW(HMODULE m, LPWSTR buf, DWORD size)
+{
+	char *owned = module_file_name(m);
+	if (!owned)
+		return 0;
+	WCHAR *w = win_utf16_dup(owned);
+	free(owned);
+	if (!w) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return 0;
+	}
+	size_t n = win_wcslen(w);
+	DWORD r = (DWORD)n;
+	if (size == 0) {
+		SetLastError(ERROR_INSUFFICIENT_BUFFER);
+		r = 0;
+	} else if (n >= size) {
+		memcpy(buf, w, (size - 1) * sizeof *w);
+		buf[size - 1] = 0;
+		SetLastError(ERROR_INSUFFICIENT_BUFFER);
+		r = size;
+	} else {
+		memcpy(buf, w, (n + 1) * sizeof *w);
+	}
+	free(w);
+	return r;
 }
 
 DWORD WINAPI GetCurrentProcessId(void)

@@ -122,6 +122,24 @@ typedef struct _IMAGE_IMPORT_DESCRIPTOR {
 	DWORD FirstThunk;            /* RVA of the import address table */
 } IMAGE_IMPORT_DESCRIPTOR;
 
+/* The delay-load directory's entries (winnt.h; "PE Format", "The
+ * Delay-Load Directory Table").  The import address table's entries
+ * point at thunks in the program that call its delay-load helper on the
+ * first call (mingw-w64's __delayLoadHelper2, or MSVC's, which asks
+ * kernel32's ResolveDelayLoadedAPI); the loader only checks them. */
+typedef struct _IMAGE_DELAYLOAD_DESCRIPTOR {
+	DWORD Attributes;            /* bit 0 RvaBased: the fields are RVAs */
+	DWORD DllNameRVA;
+	DWORD ModuleHandleRVA;       /* an HMODULE the helper fills */
+	DWORD ImportAddressTableRVA;
+	DWORD ImportNameTableRVA;
+	DWORD BoundImportAddressTableRVA;
+	DWORD UnloadInformationTableRVA;
+	DWORD TimeDateStamp;
+} IMAGE_DELAYLOAD_DESCRIPTOR;
+
+#define IMAGE_DELAYLOAD_RVA_BASED 1
+
 typedef struct _IMAGE_EXPORT_DIRECTORY {
 	DWORD Characteristics, TimeDateStamp;
 	WORD MajorVersion, MinorVersion;
@@ -145,6 +163,7 @@ _Static_assert(sizeof(IMAGE_OPTIONAL_HEADER64) == 240, "IMAGE_OPTIONAL_HEADER64"
 _Static_assert(sizeof(IMAGE_SECTION_HEADER) == 40, "IMAGE_SECTION_HEADER");
 _Static_assert(sizeof(IMAGE_TLS_DIRECTORY64) == 40, "IMAGE_TLS_DIRECTORY64");
 _Static_assert(sizeof(IMAGE_EXPORT_DIRECTORY) == 40, "IMAGE_EXPORT_DIRECTORY");
+_Static_assert(sizeof(IMAGE_DELAYLOAD_DESCRIPTOR) == 32, "IMAGE_DELAYLOAD_DESCRIPTOR");
 
 /* Limits persona puts on images (far above what compilers produce). */
 #define PE_MAX_FILE_SIZE (1ULL << 30)
@@ -188,6 +207,7 @@ struct pe_module {
 	bool is_dll;                /* IMAGE_FILE_DLL */
 	bool attached;              /* DllMain(DLL_PROCESS_ATTACH) has run */
 	char name[64];              /* a loaded DLL's file name, as found */
+	char *path;                 /* a loaded DLL's Linux path (malloc'd), or NULL */
 };
 
 /* ---- real PE DLLs (winapi-shim/loader/pe_modules.c) ---- */
@@ -211,11 +231,23 @@ void pe_set_main(const struct pe_module *mod);
  * "persona has no such DLL" when found nowhere. */
 int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_module **mod, struct perr *err);
 
+/* Load the real DLL at the Linux path `path` (LoadLibrary given a path),
+ * or return the loaded DLL of the same file name: one module per name.
+ * 0 with *mod, or -1 with `err` (126). */
+int pe_load_dll_path(const char *path, struct pe_module **mod, struct perr *err);
+
 /* The export `name` (or, when name is NULL, ordinal `ordinal`) of a real
  * module, forwarders ("DLL.Func", "DLL.#7") followed up to
  * PE_MAX_FORWARD_DEPTH times.  NULL when absent (err says why). */
 void *pe_module_export(const struct pe_module *mod, const char *name, unsigned ordinal, int depth,
 		       struct perr *err);
+
+/* Every DLL the loader has met, builtin or real, once each, in the order
+ * met (a real DLL after the DLLs it imports): entry i is either a builtin
+ * (*builtin set) or a real DLL (*mod set).  The PEB's module lists follow
+ * it (winapi-shim/ldr.c). */
+unsigned pe_loaded_count(void);
+void pe_loaded_at(unsigned i, const struct win_dll **builtin, struct pe_module **mod);
 
 /* Loaded real DLLs, in load (= initialisation) order. */
 unsigned pe_dll_count(void);
@@ -230,12 +262,22 @@ const struct pe_module *pe_module_containing(uint64_t addr);
 /* Map a parsed file: reserve SizeOfImage at the preferred ImageBase (or
  * anywhere, then apply base relocations), copy headers and sections,
  * resolve every import against the builtin DLLs (winapi-shim/loader/
- * builtin.h), check the TLS directory, then give each section the
+ * builtin.h), check the delay-load directory (its DLLs are loaded on the
+ * first call, as on Windows) and the TLS directory, then give each section the
  * protection its Characteristics ask for.  Returns 0, or -1 with `err`
  * (status 126): a missing import reads
  *   import "msvcrt.dll"!"foo": no such function in persona's msvcrt.dll
  * On failure nothing stays mapped. */
 int pe_load(const struct pe_file *pf, struct pe_module *mod, struct perr *err);
+
+/* One delay-load import: the descriptor `d` (inside module `mod`) and
+ * the address of one of its import address table slots, `slot`.  Fills
+ * the DLL name and either the function name or (*name NULL) the
+ * ordinal.  Returns 0, or -1 with `err` (status 126) when the descriptor,
+ * the slot or a name lies outside the image.  (kernel32's
+ * ResolveDelayLoadedAPI.) */
+int pe_delay_import(const struct pe_module *mod, const IMAGE_DELAYLOAD_DESCRIPTOR *d, uint64_t slot,
+		    const char **dll, const char **name, unsigned *ordinal, struct perr *err);
 
 /* Unmap a module loaded by pe_load (tests; a process never unloads). */
 void pe_unload(struct pe_module *mod);

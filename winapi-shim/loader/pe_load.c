@@ -238,6 +238,79 @@ static int bind_imports(struct pe_module *mod, struct perr *err)
 	}
 }
 
+#define MAX_DELAY_IMPORTS 65536
+
+/* One delay-load descriptor: RVA-based, its name, module handle and
+ * tables inside the image.  Returns the number of imports, or -1. */
+static long check_delay_descriptor(const struct pe_module *mod, const IMAGE_DELAYLOAD_DESCRIPTOR *d, struct perr *err)
+{
+	if (!(d->Attributes & IMAGE_DELAYLOAD_RVA_BASED))
+		return bad(err, "delay-load descriptor for DLL name 0x%x holds virtual addresses, not RVAs", d->DllNameRVA);
+	const char *dll = image_str(mod, d->DllNameRVA);
+	if (!dll)
+		return bad(err, "delay-load descriptor: DLL name RVA 0x%x lies outside the image", d->DllNameRVA);
+	if (!image_ptr(mod, d->ModuleHandleRVA, 8))
+		return bad(err, "delay import \"%s\": module handle RVA 0x%x lies outside the image", dll,
+			   d->ModuleHandleRVA);
+	for (uint64_t i = 0;; i++) {
+		const uint8_t *np = image_ptr(mod, (uint64_t)d->ImportNameTableRVA + 8 * i, 8);
+		uint64_t thunk;
+		if (!np || !image_ptr(mod, (uint64_t)d->ImportAddressTableRVA + 8 * i, 8))
+			return bad(err, "delay import \"%s\": name or address table runs outside the image", dll);
+		memcpy(&thunk, np, 8);
+		if (thunk == 0)
+			return (long)i;
+		if (i >= MAX_DELAY_IMPORTS)
+			return bad(err, "delay import \"%s\": more than %d functions", dll, MAX_DELAY_IMPORTS);
+		if (!(thunk & IMAGE_ORDINAL_FLAG64) && (thunk >> 31 || !image_str(mod, thunk + 2)))
+			return bad(err, "delay import \"%s\": function name at RVA 0x%llx lies outside the image", dll,
+				   (unsigned long long)thunk);
+	}
+}
+
+static int check_delay_imports(struct pe_module *mod, struct perr *err)
+{
+	const IMAGE_DATA_DIRECTORY *dir = &mod->oh.DataDirectory[IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT];
+
+	if (dir->VirtualAddress == 0)
+		return 0;
+	for (uint64_t off = 0;; off += sizeof(IMAGE_DELAYLOAD_DESCRIPTOR)) {
+		IMAGE_DELAYLOAD_DESCRIPTOR d;
+		const void *p = image_ptr(mod, (uint64_t)dir->VirtualAddress + off, sizeof d);
+		if (!p)
+			return bad(err, "delay-load directory runs outside the image");
+		memcpy(&d, p, sizeof d);
+		if (d.DllNameRVA == 0)
+			return 0;
+		if (check_delay_descriptor(mod, &d, err) < 0)
+			return -1;
+	}
+}
+
+int pe_delay_import(const struct pe_module *mod, const IMAGE_DELAYLOAD_DESCRIPTOR *d, uint64_t slot,
+		    const char **dll, const char **name, unsigned *ordinal, struct perr *err)
+{
+	uint64_t base = (uint64_t)mod->base;
+	IMAGE_DELAYLOAD_DESCRIPTOR dd;
+
+	if ((uint64_t)d < base || !image_ptr(mod, (uint64_t)d - base, sizeof dd))
+		return bad(err, "delay-load descriptor %p lies outside the module", (const void *)d);
+	memcpy(&dd, d, sizeof dd);
+	long n = check_delay_descriptor(mod, &dd, err);
+	if (n < 0)
+		return -1;
+	uint64_t iat = base + dd.ImportAddressTableRVA;
+	if (slot < iat || (slot - iat) % 8 || (slot - iat) / 8 >= (uint64_t)n)
+		return bad(err, "delay import \"%s\": %p is not one of its address table's %ld slots",
+			   (const char *)mod->base + dd.DllNameRVA, (const void *)slot, n);
+	uint64_t thunk;
+	memcpy(&thunk, mod->base + dd.ImportNameTableRVA + (slot - iat), 8);
+	*dll = (const char *)mod->base + dd.DllNameRVA;
+	*name = thunk & IMAGE_ORDINAL_FLAG64 ? NULL : (const char *)mod->base + thunk + 2;
+	*ordinal = (unsigned)(thunk & 0xffff);
+	return 0;
+}
+
 static int check_tls(struct pe_module *mod, struct perr *err)
 {
 	const IMAGE_DATA_DIRECTORY *d = &mod->oh.DataDirectory[IMAGE_DIRECTORY_ENTRY_TLS];
@@ -307,7 +380,11 @@ int pe_load(const struct pe_file *pf, struct pe_module *mod, struct perr *err)
 	mod->is_dll = pf->fh.Characteristics & IMAGE_FILE_DLL;
 	memcpy(mod->sections, pf->sections, mod->nsections * sizeof(IMAGE_SECTION_HEADER));
 
-	void *base = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	/* Windows keeps the lowest 64 KiB unmapped; so does persona, even as
+	 * root (whom Linux lets map page 0): such an image is relocated */
+	void *base = MAP_FAILED;
+	if (oh->ImageBase >= 0x10000)
+		base = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (base == MAP_FAILED || base != want) {
 		if (base != MAP_FAILED)
 			munmap(base, size);
@@ -330,7 +407,8 @@ int pe_load(const struct pe_file *pf, struct pe_module *mod, struct perr *err)
 		if (n && !(s->Characteristics & IMAGE_SCN_CNT_UNINITIALIZED_DATA))
 			memcpy(mod->base + s->VirtualAddress, pf->data + s->PointerToRawData, n);
 	}
-	if (apply_relocations(mod, err) < 0 || bind_imports(mod, err) < 0 || check_tls(mod, err) < 0 ||
+	if (apply_relocations(mod, err) < 0 || bind_imports(mod, err) < 0 ||
+	    check_delay_imports(mod, err) < 0 || check_tls(mod, err) < 0 ||
 	    protect_sections(mod, err) < 0) {
 		pe_unload(mod);
 		return -1;

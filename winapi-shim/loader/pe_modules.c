@@ -19,6 +19,36 @@ static unsigned ndlls, ntls;
 static char app_dir[PATH_MAX];
 static const struct pe_module *main_mod;
 
+/* Every DLL met, builtin or real, in order (pe_loaded_at). */
+static struct {
+	const struct win_dll *builtin;
+	struct pe_module *mod;
+} met[PE_MAX_DLLS + 16];
+static unsigned nmet;
+
+static void note_met(const struct win_dll *b, struct pe_module *m)
+{
+	for (unsigned i = 0; i < nmet; i++)
+		if (b ? met[i].builtin == b : met[i].mod == m)
+			return;
+	if (nmet < sizeof met / sizeof met[0]) {
+		met[nmet].builtin = b;
+		met[nmet].mod = m;
+		nmet++;
+	}
+}
+
+unsigned pe_loaded_count(void)
+{
+	return nmet;
+}
+
+void pe_loaded_at(unsigned i, const struct win_dll **builtin, struct pe_module **mod)
+{
+	*builtin = i < nmet ? met[i].builtin : NULL;
+	*mod = i < nmet ? met[i].mod : NULL;
+}
+
 /* DLLs whose imports are being bound (cycles, depth) */
 #define MAX_NESTING 16
 static const char *loading[MAX_NESTING];
@@ -140,14 +170,18 @@ static bool search_dll(const char *name, char *out, size_t outsz)
 /* A file persona cannot run: status 126, as for any bad image. */
 #define fail(err, ...) perr_status((err), 126, __VA_ARGS__)
 
+static int load_dll_file(const char *path, const char *name, struct pe_module **mod, struct perr *err);
+
 int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_module **mod, struct perr *err)
 {
 	char path[PATH_MAX];
 
 	*builtin = NULL;
 	*mod = NULL;
-	if ((*builtin = win_builtin_dll(name)))
+	if ((*builtin = win_builtin_dll(name))) {
+		note_met(*builtin, NULL);
 		return 0;
+	}
 	if ((*mod = pe_dll_find(name)))
 		return 0;
 	if (strchr(name, '/') || strchr(name, '\\') || !name[0] || strlen(name) >= sizeof dlls[0]->name)
@@ -162,7 +196,12 @@ int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_m
 	if (!search_dll(name, path, sizeof path))
 		return fail(err, "import \"%s\": persona has no such DLL (searched the program's folder and PERSONA_WIN_PATH)",
 			    name);
+	return load_dll_file(path, name, mod, err);
+}
 
+/* Load the DLL file `path` (found for `name`) and register it. */
+static int load_dll_file(const char *path, const char *name, struct pe_module **mod, struct perr *err)
+{
 	struct pe_module *m = calloc(1, sizeof *m);
 	if (!m)
 		return perr_set(err, ENOMEM, "%s", path);
@@ -180,11 +219,30 @@ int pe_resolve_dll(const char *name, const struct win_dll **builtin, struct pe_m
 	}
 	const char *base = strrchr(path, '/');
 	snprintf(m->name, sizeof m->name, "%s", base ? base + 1 : path);
+	m->path = strdup(path);
 	if (m->has_tls)
 		m->tls_index = ++ntls;
 	dlls[ndlls++] = m;
+	note_met(NULL, m);
 	*mod = m;
 	return 0;
+}
+
+int pe_load_dll_path(const char *path, struct pe_module **mod, struct perr *err)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+
+	*mod = NULL;
+	if (!name[0] || strlen(name) >= sizeof dlls[0]->name)
+		return fail(err, "%s: not a DLL file name", path);
+	if ((*mod = pe_dll_find(name)))
+		return 0;
+	if (ndlls >= PE_MAX_DLLS)
+		return fail(err, "%s: more than 64 DLLs", path);
+	if (access(path, R_OK) < 0)
+		return fail(err, "%s: persona has no such DLL", path);
+	return load_dll_file(path, name, mod, err);
 }
 
 /* Resolve the forwarder string "DLL.Func" or "DLL.#ord". */

@@ -70,7 +70,7 @@ static void putf(struct out *o, const char *fmt, ...)
 
 enum size { SZ_DEFAULT, SZ_HH, SZ_H, SZ_32, SZ_64, SZ_WIDE };
 
-char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len)
+char *msvcrt_format_ex(const char *fmt, const uint64_t *args, size_t *len, bool wide_fmt)
 {
 	struct out o = { 0 };
 	const char *p = fmt;
@@ -180,7 +180,7 @@ char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len)
 			uint64_t raw = *args++;
 			char ch[8];
 			size_t n = 1;
-			if (conv == 'C' || sz == SZ_WIDE) {
+			if ((conv == 'C') != wide_fmt ? sz != SZ_H : sz == SZ_WIDE) {
 				WCHAR w = (WCHAR)raw;
 				n = win_utf16_to_utf8(&w, 1, ch, sizeof ch);
 			} else {
@@ -192,7 +192,8 @@ char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len)
 		}
 		case 's': case 'S': {
 			const void *s = (const void *)(uintptr_t)*args++;
-			bool wide = conv == 'S' ? sz != SZ_H : sz == SZ_WIDE;
+			/* in the wide functions %s is wide and %S narrow */
+			bool wide = (conv == 'S') != wide_fmt ? sz != SZ_H : sz == SZ_WIDE;
 			char *tmp = NULL;
 			const char *str;
 			if (!s)
@@ -234,4 +235,9 @@ char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len)
 	}
 	*len = o.len;
 	return o.buf;
+}
+
+char *msvcrt_format(const char *fmt, const uint64_t *args, size_t *len)
+{
+	return msvcrt_format_ex(fmt, args, len, false);
 }

@@ -12,7 +12,7 @@ for f in sorted(os.listdir(here)):
         continue
     src = open(os.path.join(here, f)).read()
     fns |= set(re.findall(r'^[^\s/*#][^;{=]*\bCDECL\s+\**msvcrt_(\w+)\(', src, re.M))
-    data |= set(re.findall(r'^(?:int|char \*|char \*\*)\s*msvcrt_(\w+);', src, re.M))
+    data |= set(re.findall(r'^(?:int|char \*|char \*\*|WCHAR \*|WCHAR \*\*)\s*msvcrt_(\w+);', src, re.M))
 # written in assembly in ../entry/setjmp.c
 fns |= {'_setjmp', 'longjmp'}
 ents = sorted([(n, False) for n in fns] + [(n, True) for n in data], key=lambda e: e[0].encode())

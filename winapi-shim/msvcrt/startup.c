@@ -11,6 +11,7 @@
 
 #include "winapi-shim/msvcrt/msvcrt.h"
 #include "winapi-shim/process.h"
+#include "winapi-shim/unicode.h"
 
 int msvcrt__fmode;
 int msvcrt__commode;
@@ -23,6 +24,65 @@ char **msvcrt__environ;
 typedef struct {
 	int newmode;
 } _startupinfo;
+
+/* The wide start-up variables: UTF-16 copies of argv, the environment
+ * and the command line, made once. */
+WCHAR **msvcrt___wargv;
+WCHAR **msvcrt___winitenv;
+WCHAR **msvcrt__wenviron;
+WCHAR *msvcrt__wcmdln;
+
+static WCHAR **utf16_vector(char **v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	WCHAR **w = calloc(n + 1, sizeof *w);
+	if (!w)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(w[i] = win_utf16_dup(v[i])))
+			return NULL;
+	return w;
+}
+
+int msvcrt_init_wide(void)
+{
+	if (!msvcrt___wargv && !(msvcrt___wargv = utf16_vector(win_proc.argv)))
+		return -1;
+	if (!msvcrt___winitenv && !(msvcrt___winitenv = msvcrt__wenviron = utf16_vector(win_proc.envp)))
+		return -1;
+	msvcrt__wcmdln = win_proc.cmdline_w;
+	return 0;
+}
+
+/* learn.microsoft.com: "__getmainargs, __wgetmainargs".  -1 when out of
+ * memory. */
+int CDECL msvcrt___wgetmainargs(int *argc, WCHAR ***argv, WCHAR ***envp, int wildcard, _startupinfo *si)
+{
+	if (msvcrt_init_wide() < 0)
+		return -1;
+	*argc = msvcrt___argc = win_proc.argc;
+	*argv = msvcrt___wargv;
+	*envp = msvcrt___winitenv;
+	return 0;
+}
+
+WCHAR ***CDECL msvcrt___p___wargv(void)
+{
+	return &msvcrt___wargv;
+}
+
+WCHAR ***CDECL msvcrt___p__wenviron(void)
+{
+	return &msvcrt__wenviron;
+}
+
+WCHAR **CDECL msvcrt___p__wcmdln(void)
+{
+	msvcrt__wcmdln = win_proc.cmdline_w;
+	return &msvcrt__wcmdln;
+}
 
 int CDECL msvcrt___getmainargs(int *argc, char ***argv, char ***envp, int wildcard, _startupinfo *si)
 {
@@ -227,14 +287,17 @@ int CDECL msvcrt___C_specific_handler(void *rec, void *frame, void *ctx, void *d
 	return 1; /* ExceptionContinueSearch */
 }
 
+/* The locale's code page and its longest character: UTF-8 (65001), like
+ * every code page persona has, so that mingw-w64's wcrtomb and mbrtowc
+ * (which ask these two) convert as kernel32's WideCharToMultiByte does. */
 unsigned CDECL msvcrt____lc_codepage_func(void)
 {
-	return 0; /* the "C" locale */
+	return 65001; /* CP_UTF8 */
 }
 
 int CDECL msvcrt____mb_cur_max_func(void)
 {
-	return 1;
+	return 4;
 }
 
 int *CDECL msvcrt__errno(void)

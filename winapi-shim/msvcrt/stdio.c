@@ -53,18 +53,14 @@ static void host_mode(const char *mode, char out[8])
 	out[n] = 0;
 }
 
-/* "dir\\file.txt" names "dir/file.txt". */
+/* A Windows path as kernel32 maps it ("C:\\dir\\file" under drive C's
+ * folder, "dir\\file" relative, names in another case found). */
 static char *host_path(const char *path)
 {
-	char *p = strdup(path);
-	if (p)
-		for (char *c = p; *c; c++)
-			if (*c == '\\')
-				*c = '/';
-	return p;
+	return win_host_path(path);
 }
 
-static MS_FILE *wrap(FILE *hf)
+MS_FILE *msvcrt_wrap(FILE *hf)
 {
 	struct ms_file_ex *x;
 
@@ -93,14 +89,14 @@ MS_FILE *CDECL msvcrt_fopen(const char *path, const char *mode)
 	host_mode(mode, m);
 	FILE *hf = fopen(hp, m);
 	free(hp);
-	return wrap(hf);
+	return msvcrt_wrap(hf);
 }
 
 MS_FILE *CDECL msvcrt__fdopen(int fd, const char *mode)
 {
 	char m[8];
 	host_mode(mode, m);
-	return wrap(fdopen(fd, m));
+	return msvcrt_wrap(fdopen(fd, m));
 }
 
 int CDECL msvcrt_fclose(MS_FILE *f)
@@ -470,22 +466,10 @@ LONGLONG CDECL msvcrt__filelengthi64(int fd)
 	return fstat(fd, &st) < 0 ? -1 : st.st_size;
 }
 
-/* struct _stat64 of msvcrt (56 bytes). */
-struct ms_stat64 {
-	unsigned st_dev;
-	uint16_t st_ino, st_mode;
-	int16_t st_nlink, st_uid, st_gid;
-	unsigned st_rdev;
-	LONGLONG st_size, st_atime_, st_mtime_, st_ctime_;
-};
 
-_Static_assert(sizeof(struct ms_stat64) == 56, "struct _stat64");
-
-int CDECL msvcrt__fstat64(int fd, struct ms_stat64 *ms)
+void msvcrt_fill_stat64(const struct stat *st_, struct ms_stat64 *ms)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -1;
+	const struct stat st = *st_;
 	memset(ms, 0, sizeof *ms);
 	ms->st_dev = (unsigned)st.st_dev;
 	/* the S_IF* and permission bits have the same values */
@@ -495,5 +479,13 @@ int CDECL msvcrt__fstat64(int fd, struct ms_stat64 *ms)
 	ms->st_atime_ = st.st_atim.tv_sec;
 	ms->st_mtime_ = st.st_mtim.tv_sec;
 	ms->st_ctime_ = st.st_ctim.tv_sec;
+}
+
+int CDECL msvcrt__fstat64(int fd, struct ms_stat64 *ms)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -1;
+	msvcrt_fill_stat64(&st, ms);
 	return 0;
 }

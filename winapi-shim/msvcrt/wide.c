@@ -3,6 +3,7 @@
  * wcscoll, strxfrm, strftime, wcsftime).  wchar_t and wint_t are 16 bits;
  * the locale is always "C". */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -113,4 +114,51 @@ size_t CDECL msvcrt_wcsftime(WCHAR *s, size_t n, const WCHAR *fmt, const struct 
 	win_utf8_to_utf16(buf, len, s, n);
 	s[r] = 0;
 	return r;
+}
+
+/* _gmtime64, _localtime64 (learn.microsoft.com: "gmtime, _gmtime32,
+ * _gmtime64", "localtime, _localtime32, _localtime64"): a 64-bit time_t
+ * into a per-thread struct tm; NULL (errno EINVAL) before 1970, as
+ * Windows refuses negative times. */
+static __thread struct ms_tm tm_buf;
+
+static struct ms_tm *from_host_tm(const struct tm *t)
+{
+	tm_buf = (struct ms_tm){ t->tm_sec, t->tm_min, t->tm_hour, t->tm_mday, t->tm_mon,
+				 t->tm_year, t->tm_wday, t->tm_yday, t->tm_isdst };
+	return &tm_buf;
+}
+
+struct ms_tm *CDECL msvcrt__gmtime64(const LONGLONG *t)
+{
+	struct tm tm;
+	time_t v;
+	if (!t || *t < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	v = (time_t)*t;
+	return gmtime_r(&v, &tm) ? from_host_tm(&tm) : NULL;
+}
+
+struct ms_tm *CDECL msvcrt__localtime64(const LONGLONG *t)
+{
+	struct tm tm;
+	time_t v;
+	if (!t || *t < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	v = (time_t)*t;
+	return localtime_r(&v, &tm) ? from_host_tm(&tm) : NULL;
+}
+
+LONGLONG CDECL msvcrt__mktime64(struct ms_tm *m)
+{
+	struct tm t;
+	to_host_tm(m, &t);
+	time_t v = mktime(&t);
+	if (v != (time_t)-1)
+		from_host_tm(&t), *m = tm_buf;
+	return v;
 }

@@ -1,7 +1,10 @@
 /* persona winapi-shim: ntdll.dll (learn.microsoft.com: RtlGetVersion,
- * RtlGetLastWin32Error).  Only what programs call directly so far. */
+ * RtlGetLastWin32Error, NtWaitForSingleObject; RtlGetNtVersionNumbers and
+ * RtlGetCurrentPeb, which Go's runtime asks for).  Only what programs
+ * call directly so far. */
 #include <string.h>
 
+#include "winapi-shim/kernel32/kernel32.h"
 #include "winapi-shim/loader/builtin.h"
 #include "winapi-shim/ntdll/ntdll.h"
 #include "winapi-shim/teb.h"
@@ -38,10 +41,53 @@ static void WINAPI RtlSetLastWin32Error(DWORD e)
 	NtCurrentTeb()->LastErrorValue = e;
 }
 
+/* RtlGetNtVersionNumbers (used by Go's runtime, documented by its
+ * callers): the PEB's version; the build number's top four bits set,
+ * as a release build of Windows reports it. */
+static void WINAPI RtlGetNtVersionNumbers(DWORD *major, DWORD *minor, DWORD *build)
+{
+	PEB *peb = NtCurrentTeb()->ProcessEnvironmentBlock;
+	if (major)
+		*major = peb->OSMajorVersion;
+	if (minor)
+		*minor = peb->OSMinorVersion;
+	if (build)
+		*build = 0xF0000000u | peb->OSBuildNumber;
+}
+
+static PEB *WINAPI RtlGetCurrentPeb(void)
+{
+	return NtCurrentTeb()->ProcessEnvironmentBlock;
+}
+
+#define STATUS_TIMEOUT ((NTSTATUS)0x00000102)
+#define STATUS_ABANDONED ((NTSTATUS)0x00000080)
+#define STATUS_INVALID_HANDLE ((NTSTATUS)0xC0000008)
+
+/* learn.microsoft.com: NtWaitForSingleObject (ZwWaitForSingleObject).
+ * `timeout`: NULL for none, negative 100 ns units relative (absolute
+ * times are taken as already passed). */
+static NTSTATUS WINAPI NtWaitForSingleObject(HANDLE h, BOOLEAN alertable, const LARGE_INTEGER *timeout)
+{
+	DWORD ms = INFINITE;
+	if (timeout)
+		ms = timeout->QuadPart < 0 ? (DWORD)((-timeout->QuadPart + 9999) / 10000) : 0;
+	DWORD r = WaitForSingleObject(h, ms);
+	switch (r) {
+	case 0: return STATUS_SUCCESS;
+	case 0x80: return STATUS_ABANDONED;
+	case 258: return STATUS_TIMEOUT;
+	}
+	return STATUS_INVALID_HANDLE;
+}
+
 /* sorted by strcmp */
 static const struct win_export ntdll_exports[] = {
+	WIN_EXPORT(NtWaitForSingleObject),
 	WIN_EXPORT(RtlCaptureContext),
+	WIN_EXPORT(RtlGetCurrentPeb),
 	WIN_EXPORT(RtlGetLastWin32Error),
+	WIN_EXPORT(RtlGetNtVersionNumbers),
 	WIN_EXPORT(RtlGetVersion),
 	WIN_EXPORT(RtlLookupFunctionEntry),
 	WIN_EXPORT(RtlSetLastWin32Error),

@@ -107,8 +107,17 @@ void win_raise_exception(DWORD code, DWORD flags, DWORD nargs, const ULONG_PTR *
 __attribute__((noreturn)) void win_dispatch_fault(EXCEPTION_RECORD *rec, CONTEXT *ctx);
 
 /* Turn SIGSEGV, SIGBUS, SIGFPE and SIGILL in the program's code into
- * EXCEPTION_ACCESS_VIOLATION, EXCEPTION_INT_DIVIDE_BY_ZERO... (entry/signal.c). */
+ * EXCEPTION_ACCESS_VIOLATION, EXCEPTION_INT_DIVIDE_BY_ZERO... (entry/signal.c).
+ * A fault in the guard page below a thread's stack is
+ * EXCEPTION_STACK_OVERFLOW, which ends the process at once (no stack is
+ * left to dispatch it on). */
 int win_install_fault_handlers(void);
+
+/* Give the calling thread (its TEB set) an alternate signal stack for the
+ * fault handler, so that a stack overflow reaches it; detach restores the
+ * thread's previous one and frees it.  0, or -1 with errno. */
+int win_altstack_attach(void);
+void win_altstack_detach(void);
 
 /* Load every register of `ctx` and jump to ctx->Rip (entry/seh.c). */
 __attribute__((noreturn)) void win_restore_context(const CONTEXT *ctx);
