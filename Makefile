@@ -60,7 +60,7 @@ TEST_COMMON = tests/harness.c
 DEPS = build-essential pkg-config libssl-dev libarchive-dev libcurl4-openssl-dev skopeo umoci docker-registry \
        libseccomp-dev libcap-dev libcgroup-dev libjansson-dev \
        check libsubunit-dev busybox-static debootstrap procps iproute2 util-linux \
-       golang-go openssl podman apache2-utils \
+       golang-go openssl podman apache2-utils libgcrypt20-dev \
        gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 libgcrypt-mingw-w64-dev libz-mingw-w64-dev zlib1g-dev \
        clang-14 libclang-rt-14-dev
 
