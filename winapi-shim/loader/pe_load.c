@@ -15,6 +15,9 @@
 #include "winapi-shim/loader/builtin.h"
 #include "winapi-shim/loader/pe.h"
 
+/* Images up to this size are populated when mapped (see pe_load). */
+#define PE_POPULATE_MAX (64u << 20)
+
 #define PE_PAGE 4096u
 
 /* A file persona cannot run: status 126, as for any bad image. */
@@ -381,17 +384,22 @@ int pe_load(const struct pe_file *pf, struct pe_module *mod, struct perr *err)
 	memcpy(mod->sections, pf->sections, mod->nsections * sizeof(IMAGE_SECTION_HEADER));
 
 	/* Windows keeps the lowest 64 KiB unmapped; so does persona, even as
-	 * root (whom Linux lets map page 0): such an image is relocated */
+	 * root (whom Linux lets map page 0): such an image is relocated.
+	 * Populated in one go (first touches of pages are expensive exits on
+	 * a nested VM), unless it is large (a big .bss stays lazy, as
+	 * Windows commits it). */
+	int populate = size <= PE_POPULATE_MAX ? MAP_POPULATE : 0;
 	void *base = MAP_FAILED;
 	if (oh->ImageBase >= 0x10000)
-		base = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		base = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | populate,
+			    -1, 0);
 	if (base == MAP_FAILED || base != want) {
 		if (base != MAP_FAILED)
 			munmap(base, size);
 		if (pf->fh.Characteristics & IMAGE_FILE_RELOCS_STRIPPED)
 			return bad(err, "the preferred ImageBase 0x%llx is taken and relocations are stripped",
 				   (unsigned long long)oh->ImageBase);
-		base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
 		if (base == MAP_FAILED)
 			return perr_set(err, errno, "cannot map %zu bytes for the image", size);
 	}
@@ -424,10 +432,25 @@ void pe_unload(struct pe_module *mod)
 	mod->base = NULL;
 }
 
+/* The file's bytes, read (not mapped: a file truncated meanwhile must
+ * not fault persona) into memory populated in one go: on a nested VM
+ * every first touch of a page is an expensive exit. */
+struct file_buf {
+	uint8_t *p;
+	size_t len;
+};
+
+static void file_buf_free(struct file_buf *b)
+{
+	if (b->p)
+		munmap(b->p, b->len ? b->len : 1);
+}
+
 int pe_load_file(const char *path, struct pe_module *mod, struct perr *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ uint8_t *buf = NULL;
+	__attribute__((cleanup(file_buf_free))) struct file_buf fb = { 0 };
+	uint8_t *buf;
 	struct stat st;
 	struct pe_file pf;
 
@@ -443,9 +466,11 @@ int pe_load_file(const char *path, struct pe_module *mod, struct perr *err)
 		return -1;
 	}
 	size_t size = (size_t)st.st_size;
-	buf = malloc(size ? size : 1);
-	if (!buf)
+	void *m = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (m == MAP_FAILED)
 		return perr_set(err, ENOMEM, "%s", path);
+	fb.p = buf = m;
+	fb.len = size;
 	size_t got = 0;
 	while (got < size) {
 		ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
