@@ -16,7 +16,8 @@
 #include "images/store.h"
 #include "runtime/commands.h"
 
-enum { OPT_STORE = 256, OPT_MAXSIZE, OPT_HELP };
+/* Options of pull, push and login; the registry ones are common_opt's. */
+enum { OPT_STORE = 256, OPT_MAXSIZE, OPT_HELP, P_TLS, P_CREDS, P_CERTS, P_TIMEOUT, P_AUTHFILE, P_PLATFORM, P_STDIN };
 
 static int fail(struct perr *err)
 {
@@ -36,6 +37,31 @@ static int tls_arg(const char *arg, bool *out)
 		return -1;
 	}
 	return 0;
+}
+
+/* The registry options pull, push and login share: 1 when `c` is one of
+ * them (its value taken into *ro), 0 when not, -1 after a message on a
+ * bad value. */
+static int common_opt(int c, const char *arg, struct img_reg_opts *ro)
+{
+	struct perr err = { 0 };
+	int64_t v;
+
+	switch (c) {
+	case P_CREDS: ro->creds = arg; return 1;
+	case P_CERTS: ro->cert_dir = arg; return 1;
+	case P_AUTHFILE: ro->authfile = arg; return 1;
+	case P_TLS: return tls_arg(arg, &ro->tls_verify) < 0 ? -1 : 1;
+	case P_TIMEOUT:
+		if (parse_int64(arg, &v, &err) < 0 || v <= 0 || v > 3600) {
+			fprintf(stderr, "persona: --timeout \"%s\": seconds from 1 to 3600\n", arg);
+			return -1;
+		}
+		ro->timeout_s = (long)v;
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int cmd_pull(int argc, char **argv)
@@ -58,7 +84,6 @@ int cmd_pull(int argc, char **argv)
 		"      --store DIR             the image store (default /var/lib/persona/store)\n"
 		"  -q, --quiet                 print only the image name\n"
 		"      --help                  this text\n";
-	enum { P_PLATFORM = 300, P_TLS, P_CREDS, P_CERTS, P_TIMEOUT, P_AUTHFILE };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, OPT_STORE },
 		{ "authfile", required_argument, NULL, P_AUTHFILE },
@@ -82,28 +107,19 @@ int cmd_pull(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+		int k = common_opt(c, optarg, &po.reg);
+		if (k < 0)
+			return 125;
+		if (k)
+			continue;
 		switch (c) {
 		case OPT_STORE: store = optarg; break;
 		case 'q': quiet = true; break;
-		case P_CREDS: po.reg.creds = optarg; break;
-		case P_CERTS: po.reg.cert_dir = optarg; break;
-		case P_AUTHFILE: po.reg.authfile = optarg; break;
 		case P_PLATFORM:
 			if (strcmp(optarg, "linux/amd64")) {
 				fprintf(stderr, "persona: --platform \"%s\": only linux/amd64 is supported\n", optarg);
 				return 125;
 			}
-			break;
-		case P_TLS:
-			if (tls_arg(optarg, &po.reg.tls_verify) < 0)
-				return 125;
-			break;
-		case P_TIMEOUT:
-			if (parse_int64(optarg, &v, &err) < 0 || v <= 0 || v > 3600) {
-				fprintf(stderr, "persona: --timeout \"%s\": seconds from 1 to 3600\n", optarg);
-				return 125;
-			}
-			po.reg.timeout_s = (long)v;
 			break;
 		case OPT_MAXSIZE:
 			if (parse_size(optarg, false, &v, &err) < 0 || v <= 0) {
@@ -152,7 +168,6 @@ int cmd_push(int argc, char **argv)
 		"      --store DIR             the image store (default /var/lib/persona/store)\n"
 		"  -q, --quiet                 print only the pushed name\n"
 		"      --help                  this text\n";
-	enum { P_TLS = 300, P_CREDS, P_CERTS, P_TIMEOUT, P_AUTHFILE };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, OPT_STORE },
 		{ "tls-verify", optional_argument, NULL, P_TLS },
@@ -170,27 +185,17 @@ int cmd_push(int argc, char **argv)
 	struct perr err = { 0 };
 	char name[IMG_REF_MAX + 512];
 	bool quiet = false;
-	int64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+		int k = common_opt(c, optarg, &ro);
+		if (k < 0)
+			return 125;
+		if (k)
+			continue;
 		switch (c) {
 		case OPT_STORE: store = optarg; break;
 		case 'q': quiet = true; break;
-		case P_CREDS: ro.creds = optarg; break;
-		case P_CERTS: ro.cert_dir = optarg; break;
-		case P_AUTHFILE: ro.authfile = optarg; break;
-		case P_TLS:
-			if (tls_arg(optarg, &ro.tls_verify) < 0)
-				return 125;
-			break;
-		case P_TIMEOUT:
-			if (parse_int64(optarg, &v, &err) < 0 || v <= 0 || v > 3600) {
-				fprintf(stderr, "persona: --timeout \"%s\": seconds from 1 to 3600\n", optarg);
-				return 125;
-			}
-			ro.timeout_s = (long)v;
-			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 0;
@@ -257,7 +262,6 @@ int cmd_login(int argc, char **argv)
 		"      --cert-dir DIR          CA certificates (hashed, as c_rehash makes)\n"
 		"      --timeout SECONDS       give up on a stalled connection (default 30)\n"
 		"      --help                  this text\n";
-	enum { P_TLS = 300, P_CERTS, P_TIMEOUT, P_AUTHFILE, P_STDIN };
 	static const struct option opts[] = {
 		{ "username", required_argument, NULL, 'u' },
 		{ "password", required_argument, NULL, 'p' },
@@ -273,27 +277,18 @@ int cmd_login(int argc, char **argv)
 	struct perr err = { 0 };
 	char user[1024] = "", pass[4096] = "", key[300], domain[300], creds[5200];
 	bool have_user = false, have_pass = false, from_stdin = false;
-	int64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+u:p:", opts, NULL)) != -1) {
+		int k = common_opt(c, optarg, &ro);
+		if (k < 0)
+			return 125;
+		if (k)
+			continue;
 		switch (c) {
 		case 'u': snprintf(user, sizeof(user), "%s", optarg); have_user = true; break;
 		case 'p': snprintf(pass, sizeof(pass), "%s", optarg); have_pass = true; break;
 		case P_STDIN: from_stdin = true; break;
-		case P_CERTS: ro.cert_dir = optarg; break;
-		case P_AUTHFILE: ro.authfile = optarg; break;
-		case P_TLS:
-			if (tls_arg(optarg, &ro.tls_verify) < 0)
-				return 125;
-			break;
-		case P_TIMEOUT:
-			if (parse_int64(optarg, &v, &err) < 0 || v <= 0 || v > 3600) {
-				fprintf(stderr, "persona: --timeout \"%s\": seconds from 1 to 3600\n", optarg);
-				return 125;
-			}
-			ro.timeout_s = (long)v;
-			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 0;
@@ -358,7 +353,6 @@ int cmd_logout(int argc, char **argv)
 		"  -a, --all                   every registry\n"
 		"      --authfile FILE         the auth file (as for persona login)\n"
 		"      --help                  this text\n";
-	enum { P_AUTHFILE = 300 };
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "authfile", required_argument, NULL, P_AUTHFILE },
