@@ -15,6 +15,7 @@ typedef int32_t BOOL;
 typedef BOOL *PBOOL;
 typedef uint8_t BOOLEAN;
 typedef uint8_t BYTE;
+typedef uint8_t UCHAR, *PUCHAR;
 typedef uint16_t WORD;
 typedef uint32_t DWORD;
 typedef int32_t LONG;

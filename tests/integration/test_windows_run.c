@@ -548,6 +548,34 @@ START_TEST(win32_file_information_and_wide_crt)
 }
 END_TEST
 
+/* Run fixture `name` (a Windows-only program) with `argv` and `env`: exit
+ * 0 and the output in tests/fixtures/windows/src/NAME.expected. */
+static void run_expected(const char *name, char **argv, char **env)
+{
+	char path[256];
+	char *exe = fixture(name, ".exe");
+	snprintf(path, sizeof(path), "tests/fixtures/windows/src/%s.expected", name);
+	char *want = read_file_str(path);
+	ck_assert_ptr_nonnull(want);
+	struct cmd_result got = run_win(exe, argv, env);
+	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
+		      got.status, got.out, got.err, want);
+	cmd_result_free(&got);
+	free(want);
+	free(exe);
+}
+
+/* bcrypt.dll's random numbers (BCryptGenRandom by handle and system
+ * preferred, misuse answered with its NTSTATUS); equal to wine64's. */
+START_TEST(bcrypt_random)
+{
+	if (!have_fixtures)
+		SKIP_TEST("mingw-w64 fixtures unavailable");
+	char *argv[] = { "win_bcrypt.exe", NULL };
+	run_expected("win_bcrypt", argv, environ);
+}
+END_TEST
+
 /* A Unicode program (wmain through __wgetmainargs) with a non-ASCII
  * argument, and the environment block (GetEnvironmentStringsW,
  * Get/SetEnvironmentVariableW); equal to wine64's output. */
@@ -555,17 +583,9 @@ START_TEST(unicode_program_and_environment)
 {
 	if (!have_fixtures)
 		SKIP_TEST("mingw-w64 fixtures unavailable");
-	char *exe = fixture("win_unicode", ".exe");
-	char *want = read_file_str("tests/fixtures/windows/src/win_unicode.expected");
-	ck_assert_ptr_nonnull(want);
 	char *argv[] = { "win_unicode.exe", "h\xc3\xa9llo w\xc3\xb6rld", "-x", NULL };
 	char *env[] = { "PERSONA_UNICODE_VAR=valeur", "PATH=/usr/bin:/bin", NULL };
-	struct cmd_result got = run_win(exe, argv, env);
-	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
-		      got.status, got.out, got.err, want);
-	cmd_result_free(&got);
-	free(want);
-	free(exe);
+	run_expected("win_unicode", argv, env);
 }
 END_TEST
 
@@ -584,16 +604,8 @@ START_TEST(win32_time_system_console)
 	for (char *c = wpath; *c; c++)
 		if (*c == '/')
 			*c = '\\';
-	char *exe = fixture("win_system", ".exe");
-	char *want = read_file_str("tests/fixtures/windows/src/win_system.expected");
-	ck_assert_ptr_nonnull(want);
 	char *argv[] = { "win_system.exe", wpath, NULL };
-	struct cmd_result got = run_win(exe, argv, environ);
-	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
-		      got.status, got.out, got.err, want);
-	cmd_result_free(&got);
-	free(want);
-	free(exe);
+	run_expected("win_system", argv, environ);
 	free(wpath);
 	rm_rf(dir);
 	free(dir);
@@ -840,6 +852,7 @@ Suite *make_suite(void)
 	build_fixtures();
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, hello);
+	tcase_add_test(tc, bcrypt_random);
 	tcase_add_test(tc, hello_noansi);
 	tcase_add_test(tc, args_env_exit_code);
 	tcase_add_test(tc, stdio_file_qsort_malloc);

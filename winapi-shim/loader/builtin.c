@@ -8,6 +8,7 @@
 
 const struct win_dll *const win_builtin_dlls[] = {
 	&win_dll_advapi32,
+	&win_dll_bcrypt,
 	&win_dll_kernel32,
 	&win_dll_msvcrt,
 	&win_dll_ntdll,

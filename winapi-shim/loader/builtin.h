@@ -45,6 +45,7 @@ extern const struct win_dll win_dll_shell32;
 extern const struct win_dll win_dll_shlwapi;
 extern const struct win_dll win_dll_ucrtbase;
 extern const struct win_dll win_dll_user32;
+extern const struct win_dll win_dll_bcrypt;
 extern const struct win_dll win_dll_winmm;
 extern const struct win_dll win_dll_ws2_32;
 
