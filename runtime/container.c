@@ -196,15 +196,20 @@ static const char *windows_command(const char *cmd, char *out, size_t len)
  * malformed one (err->status 126). */
 static int is_foreign(const char *exe, struct perr *err)
 {
-	int fd = open(exe, O_RDONLY | O_CLOEXEC), kind;
+	int fd = open(exe, O_RDONLY | O_CLOEXEC), kind = 0;
+	unsigned char magic[4] = { 0 };
 
 	if (fd < 0)
 		return 0;   /* execve says why */
-	kind = xlat_detect(fd, err);
-	if (kind == 0)
-		kind = pe_detect(fd, err);
-	else if (kind > 0)
-		kind = 1;
+	/* on every container start: look further only at ELF and MZ files */
+	if (pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic)) {
+		if (!memcmp(magic, "\x7f" "ELF", 4)) {
+			int k = xlat_detect(fd, err);
+			kind = k > 0 ? 1 : k;
+		}
+		else if (magic[0] == 'M' && magic[1] == 'Z')
+			kind = pe_detect(fd, err);
+	}
 	close(fd);
 	return kind;
 }
