@@ -65,7 +65,7 @@ DEPS = build-essential pkg-config libssl-dev libarchive-dev libcurl4-openssl-dev
        clang-14 libclang-rt-14-dev
 
 # ... and what the benchmarks add: the peers they are measured against.
-BENCH_DEPS = crun runc bubblewrap hyperfine wine64 jq
+BENCH_DEPS = crun runc bubblewrap hyperfine wine64 jq qemu-system-x86
 
 .PHONY: all deps check unit integration demo install clean bench
 
@@ -125,6 +125,7 @@ bench: deps all
 	@./bench/freebsd/run.sh $(BUILD)/persona
 	@./bench/windows/run.sh $(BUILD)/persona
 	@./bench/images/run.sh $(BUILD)/persona
+	@./bench/microvm/run.sh $(BUILD)/persona
 
 install: $(BUILD)/persona $(BUILD)/persona-image
 	install -D -m 0755 $(BUILD)/persona $(DESTDIR)$(PREFIX)/bin/persona
