@@ -2,6 +2,7 @@
  * directory, then wait for it (or, with -d, leave a monitor to). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -68,8 +69,9 @@ static const char run_usage[] =
 	"      --init                 run a minimal init as PID 1 that reaps zombies\n"
 	"      --network none|host    loopback only (default), or the host's network\n"
 	"      --trace                print each translated system call (FreeBSD programs)\n"
-	"      --isolation container|vm  a container (default), or persona's KVM micro-VM with a\n"
-	"                             kernel of its own (the bundled one, or --kernel FILE)\n"
+	"      --isolation container|vm|auto  a container (default), persona's KVM micro-VM with\n"
+	"                             a kernel of its own (the bundled one, or --kernel FILE), or\n"
+	"                             the VM only when no container can be made here\n"
 	"      --kernel FILE          with --isolation vm: the guest kernel\n"
 	"      --vcpus N              with --isolation vm: virtual CPUs (--memory: the VM's memory)\n"
 	"      --trap MODE            how FreeBSD programs' system calls are caught: sud (Syscall\n"
@@ -189,8 +191,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_NETWORK: o->network = optarg; break;
 		case OPT_TRACE: o->trace = true; break;
 		case OPT_ISOLATION:
-			if (strcmp(optarg, "container") && strcmp(optarg, "vm")) {
-				fprintf(stderr, "persona: --isolation \"%s\": use container or vm\n", optarg);
+			if (strcmp(optarg, "container") && strcmp(optarg, "vm") && strcmp(optarg, "auto")) {
+				fprintf(stderr, "persona: --isolation \"%s\": use container, vm or auto\n", optarg);
 				return 125;
 			}
 			o->isolation = optarg;
@@ -306,6 +308,27 @@ static int prepare_image(struct run_opts *o, char *rootfs, size_t len, json_t **
 	o->image_config = json_object_get(*image, "config");
 	snprintf(rootfs, len, "%s", json_str(*image, "passwd_layer") ?: json_string_value(json_array_get(layers, 0)));
 	return 0;
+}
+
+/* --isolation auto: a container when this process may make one (a child
+ * tries the namespaces a container needs), else the micro-VM when
+ * /dev/kvm opens, else a container anyway (whose error then says why). */
+static const char *auto_isolation(void)
+{
+	int st = 0, kvm;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0 ? errno : 0);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		return "container";
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		return "container";
+	close(kvm);
+	fprintf(stderr, "persona: no container can be made here (namespaces: %s); running in the micro-VM\n",
+		strerror(WIFEXITED(st) ? WEXITSTATUS(st) : EPERM));
+	return "vm";
 }
 
 /* Create, start and wait, as the container's parent.  `report` (-d): a
@@ -492,6 +515,8 @@ int cmd_run(int argc, char **argv)
 	spec = spec_from_run(&o, st.id, &err);
 	if (!spec)
 		goto fail;
+	if (o.isolation && !strcmp(o.isolation, "auto"))
+		o.isolation = auto_isolation();
 	/* --isolation vm: the same spec, in persona's micro-VM (cmd_vm.c) */
 	if (o.isolation && !strcmp(o.isolation, "vm")) {
 		char merged[PATH_MAX];

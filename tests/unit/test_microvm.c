@@ -8,7 +8,10 @@
 #include <libgen.h>
 #include <limits.h>
 #include <lzma.h>
+#include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -578,6 +581,50 @@ START_TEST(image_label_asks_for_the_vm)
 }
 END_TEST
 
+/* --isolation auto: where no namespace may be made (here: a seccomp
+ * filter refuses unshare(2) and clone(2) with CLONE_NEWNS), persona says
+ * so and takes the micro-VM, seen through --kernel, which only the VM path
+ * reads; where they may, a container. */
+START_TEST(isolation_auto_falls_back_to_the_vm)
+{
+	NEED_KVM();
+	struct cmd_result r = persona("run", "--rm", "--isolation", "auto", "busybox", "echo", "in a container", NULL);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	assert_out(&r, "in a container\n");
+	cmd_result_free(&r);
+
+	int out[2];
+	ck_assert_int_eq(pipe(out), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 0) < 0 ||
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWNS, CLONE_NEWNS)) < 0 ||
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0 || seccomp_load(ctx) < 0)
+			_exit(99);
+		dup2(out[1], 2);
+		execl(test_persona_bin(), "persona", "--root", test_state_root(), "run", "--rm", "--isolation", "auto",
+		      "--kernel", "/etc/passwd", "busybox", "true", (char *)NULL);
+		_exit(98);
+	}
+	close(out[1]);
+	char buf[4096] = "";
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof(buf) - 1 && (n = read(out[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(out[0]);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 125, "status 0x%x: %s", st, buf);
+	ck_assert_msg(strstr(buf, "running in the micro-VM") && strstr(buf, "/etc/passwd"), "%s", buf);
+}
+END_TEST
+
 /* ---- Debian's stock kernel: the banner and the command line --------------- */
 
 static bool stock_kernel(char *out, size_t len)
@@ -720,6 +767,7 @@ Suite *make_suite(void)
 	tcase_add_test(bad, bad_memory_too_small);
 	tcase_add_test(bad, bad_usage);
 	tcase_add_test(bad, image_label_asks_for_the_vm);
+	tcase_add_test(bad, isolation_auto_falls_back_to_the_vm);
 	suite_add_tcase(s, bad);
 	tcase_add_test(stock, bundled_kernel_runs_a_workload);
 	tcase_set_timeout(stock, 600);
