@@ -108,6 +108,41 @@ static int load_initrd(struct vm *vm, uint8_t *bp, const struct boot_image *img,
 	return 0;
 }
 
+/* The PVH boot (xen/include/public/arch-x86/hvm/start_info.h, version 1;
+ * Linux arch/x86/platform/pvh/enlighten.c reads it): hvm_start_info at
+ * VM_PVH_INFO_ADDR, then the module list (the initrd) and the memory map,
+ * the same facts the zero page `bp` holds. */
+#define HVM_START_MAGIC 0x336ec578
+static void pvh_setup(struct vm *vm, const uint8_t *bp)
+{
+	uint8_t *si = vm_gpa(vm, VM_PVH_INFO_ADDR, 0x200);
+	uint64_t modlist = VM_PVH_INFO_ADDR + 0x40, memmap = VM_PVH_INFO_ADDR + 0x80;
+	uint32_t rd = get32(bp, BP_RAMDISK_IMAGE), rd_size = get32(bp, BP_RAMDISK_SIZE);
+	uint32_t n = bp[BP_E820_ENTRIES];
+
+	memset(si, 0, 0x200);
+	put32(si, 0, HVM_START_MAGIC);
+	put32(si, 4, 1);                       /* version */
+	put32(si, 12, rd_size ? 1 : 0);        /* nr_modules */
+	memcpy(si + 16, &modlist, 8);
+	uint64_t cmd = get32(bp, BP_CMD_LINE_PTR);
+	memcpy(si + 24, &cmd, 8);              /* cmdline_paddr; rsdp_paddr 0: no ACPI */
+	memcpy(si + 40, &memmap, 8);
+	put32(si, 48, n);                      /* memmap_entries */
+	if (rd_size) {
+		uint64_t a = rd, l = rd_size;
+		memcpy(si + 0x40, &a, 8);
+		memcpy(si + 0x48, &l, 8);
+	}
+	for (uint32_t i = 0; i < n && i < 5; i++) {   /* e820 entries: 20 bytes each */
+		const uint8_t *e = bp + BP_E820_TABLE + 20 * i;
+		uint8_t *m = si + 0x80 + 24 * i;
+		memcpy(m, e, 16);                      /* addr, size */
+		memcpy(m + 16, e + 16, 4);             /* type */
+	}
+	vm->pvh_start_info = VM_PVH_INFO_ADDR;
+}
+
 int boot_setup(struct vm *vm, const struct boot_image *img, const char *cmdline, const char *initrd,
 	       struct perr *err)
 {
@@ -149,5 +184,7 @@ int boot_setup(struct vm *vm, const struct boot_image *img, const char *cmdline,
 
 	if (initrd && load_initrd(vm, bp, img, initrd, err) < 0)
 		return -1;
+	if (img->pvh_entry && !img->have_setup)
+		pvh_setup(vm, bp);
 	return 0;
 }

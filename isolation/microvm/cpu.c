@@ -70,6 +70,42 @@ static void put64(struct vm *vm, uint64_t gpa, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
+/* The PVH entry (xen/include/public/arch-x86/hvm/start_info.h, "Start of
+ * day"): 32-bit protected mode, paging off, flat 4 GiB code and data
+ * segments, %ebx = the hvm_start_info. */
+static int pvh_boot(struct vm *vm, int fd, struct kvm_sregs *sregs, uint64_t entry, struct perr *err)
+{
+	const uint64_t gdt[] = {
+		0,
+		gdt_entry(0xc09b, 0, 0xfffff), /* 0x08: code, 32-bit */
+		gdt_entry(0xc093, 0, 0xfffff), /* 0x10: data */
+		gdt_entry(0x808b, 0, 0x67),    /* 0x18: TSS (busy) */
+	};
+	struct kvm_regs regs = { 0 };
+
+	for (size_t i = 0; i < sizeof(gdt) / sizeof(gdt[0]); i++)
+		put64(vm, VM_GDT_ADDR + i * 8, gdt[i]);
+	sregs->gdt.base = VM_GDT_ADDR;
+	sregs->gdt.limit = sizeof(gdt) - 1;
+	sregs->idt.base = 0;
+	sregs->idt.limit = 0;
+	sregs->cs = seg_from_gdt(gdt[1], 1);
+	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = seg_from_gdt(gdt[2], 2);
+	sregs->tr = seg_from_gdt(gdt[3], 3);
+	sregs->cr0 = CR0_PE | CR0_ET;
+	sregs->cr3 = 0;
+	sregs->cr4 = 0;
+	sregs->efer = 0;
+	if (ioctl(fd, KVM_SET_SREGS, sregs) < 0)
+		return perr_set(err, errno, "KVM_SET_SREGS (PVH)");
+	regs.rflags = 0x2;
+	regs.rip = entry;
+	regs.rbx = vm->pvh_start_info;
+	if (ioctl(fd, KVM_SET_REGS, &regs) < 0)
+		return perr_set(err, errno, "KVM_SET_REGS (PVH)");
+	return 0;
+}
+
 int cpu_setup_boot(struct vm *vm, int fd, uint64_t entry, struct perr *err)
 {
 	const uint64_t gdt[] = {
@@ -97,6 +133,8 @@ int cpu_setup_boot(struct vm *vm, int fd, uint64_t entry, struct perr *err)
 
 	if (ioctl(fd, KVM_GET_SREGS, &sregs) < 0)
 		return perr_set(err, errno, "KVM_GET_SREGS");
+	if (vm->pvh_start_info)
+		return pvh_boot(vm, fd, &sregs, entry, err);
 	sregs.gdt.base = VM_GDT_ADDR;
 	sregs.gdt.limit = sizeof(gdt) - 1;
 	sregs.idt.base = 0;

@@ -71,10 +71,14 @@ static int read_whole(const char *path, uint8_t **out, size_t *len, struct perr 
 	return 0;
 }
 
-/* Does a PT_NOTE carry a note of owner "Linux" (vmlinux's build salt,
- * include/linux/elfnote.h)?  Bounds-checked like everything here. */
-static bool has_linux_note(const uint8_t *f, size_t len, const Elf64_Ehdr *eh)
+/* The first ELF note of owner `owner` (with its NUL) and, when `type` >=
+ * 0, of that type, in a PT_NOTE segment: its descriptor into *desc and
+ * *descsz.  Bounds-checked like everything here. */
+static bool find_note(const uint8_t *f, size_t len, const Elf64_Ehdr *eh, const char *owner, long type,
+		      const uint8_t **desc, uint32_t *descsz)
 {
+	uint32_t olen = (uint32_t)strlen(owner) + 1;
+
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, f + eh->e_phoff + i * sizeof(ph), sizeof(ph));
@@ -82,16 +86,40 @@ static bool has_linux_note(const uint8_t *f, size_t len, const Elf64_Ehdr *eh)
 			continue;
 		const uint8_t *p = f + ph.p_offset, *end = p + ph.p_filesz;
 		while (end - p >= 12) {
-			uint32_t namesz = le32(p), descsz = le32(p + 4);
-			uint64_t step = 12 + (((uint64_t)namesz + 3) & ~3ULL) + (((uint64_t)descsz + 3) & ~3ULL);
-			if (namesz == 6 && end - p >= 18 && !memcmp(p + 12, "Linux", 6))
-				return true;
+			uint32_t namesz = le32(p), descsz_ = le32(p + 4), ntype = le32(p + 8);
+			uint64_t nameal = ((uint64_t)namesz + 3) & ~3ULL, step = 12 + nameal + (((uint64_t)descsz_ + 3) & ~3ULL);
 			if (step > (uint64_t)(end - p))
 				break;
+			if (namesz == olen && !memcmp(p + 12, owner, olen) && (type < 0 || ntype == (uint32_t)type)) {
+				*desc = p + 12 + nameal;
+				*descsz = descsz_;
+				return true;
+			}
 			p += step;
 		}
 	}
 	return false;
+}
+
+/* Does a PT_NOTE carry a note of owner "Linux" (vmlinux's build salt,
+ * include/linux/elfnote.h)? */
+static bool has_linux_note(const uint8_t *f, size_t len, const Elf64_Ehdr *eh)
+{
+	const uint8_t *d;
+	uint32_t n;
+	return find_note(f, len, eh, "Linux", -1, &d, &n);
+}
+
+/* XEN_ELFNOTE_PHYS32_ENTRY (xen/include/public/elfnote.h): the 32-bit
+ * physical entry point of a kernel built with CONFIG_PVH, 0 when none. */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+static uint64_t pvh_entry(const uint8_t *f, size_t len, const Elf64_Ehdr *eh)
+{
+	const uint8_t *d;
+	uint32_t n;
+	if (!find_note(f, len, eh, "Xen", XEN_ELFNOTE_PHYS32_ENTRY, &d, &n) || (n != 4 && n != 8))
+		return 0;
+	return le32(d);
 }
 
 /* Load an ELF64 image held in `f` (`len` bytes); `what` names it. */
@@ -145,6 +173,9 @@ static int load_elf(struct vm *vm, const uint8_t *f, size_t len, const char *wha
 	img->entry = eh.e_entry;
 	img->load_lo = lo;
 	img->load_hi = hi;
+	img->pvh_entry = pvh_entry(f, len, &eh);
+	if (img->pvh_entry && (img->pvh_entry < lo || img->pvh_entry >= hi))
+		img->pvh_entry = 0;   /* outside the kernel: not believed */
 	return 0;
 }
 

@@ -84,7 +84,7 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 		return perr_set(err, 0, "kernel command line longer than %d bytes", VM_CMDLINE_MAX - 1);
 	if (boot_setup(vm, &img, cmdline, cfg->initrd, err) < 0 || mptable_write(vm, err) < 0)
 		return -1;
-	if (vm_create_vcpus(vm, img.entry, err) < 0)
+	if (vm_create_vcpus(vm, vm->pvh_start_info ? img.pvh_entry : img.entry, err) < 0)
 		return -1;
 	*status = vm_run(vm);
 	return 0;

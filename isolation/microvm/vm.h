@@ -31,6 +31,7 @@
 #define VM_PML4_ADDR 0x9000
 #define VM_PDPT_ADDR 0xa000
 #define VM_PD_ADDR 0xb000
+#define VM_PVH_INFO_ADDR 0x6000  /* hvm_start_info, its module list and memory map */
 #define VM_CMDLINE_ADDR 0x20000
 #define VM_CMDLINE_MAX 4096
 #define VM_EBDA_START 0x9fc00
@@ -70,6 +71,8 @@ struct vm {
 	uint8_t *ram;          /* guest-physical 0 .. ram_size, mmap'd */
 	uint64_t ram_size;
 	bool pvm;              /* the host's KVM is kvm_pvm (see docs/microvm.md) */
+	uint64_t pvh_start_info;   /* non-zero: enter at the PVH entry, 32-bit,
+				      %ebx = this hvm_start_info (boot.c) */
 	int nvcpus;
 	struct vcpu vcpus[MICROVM_MAX_VCPUS];
 
@@ -184,6 +187,8 @@ int mptable_write(struct vm *vm, struct perr *err);
 
 struct boot_image {
 	uint64_t entry;        /* guest-physical 64-bit entry point */
+	uint64_t pvh_entry;    /* an ELF kernel's PVH entry (its Xen note
+	                          XEN_ELFNOTE_PHYS32_ENTRY), 0 when none */
 	uint64_t load_lo, load_hi;  /* guest-physical span of the loaded kernel */
 	bool have_setup;       /* a bzImage: `setup` holds its setup header */
 	bool linux_kernel;     /* a bzImage, or an ELF with a "Linux" note */
