@@ -6,481 +6,249 @@
 #include "winapi-shim/loader/builtin.h"
 #include "winapi-shim/wintypes.h"
 
-#define FN(name) extern void CDECL msvcrt_##name(void);
-#define DATA(name) extern char msvcrt_##name;
-FN(__C_specific_handler)
-FN(___lc_codepage_func)
-FN(___mb_cur_max_func)
-DATA(__argc)
-DATA(__argv)
-FN(__getmainargs)
-DATA(__initenv)
-FN(__iob_func)
-FN(__p___argc)
-FN(__p___argv)
-FN(__p___wargv)
-FN(__p__acmdln)
-FN(__p__commode)
-FN(__p__environ)
-FN(__p__fmode)
-FN(__p__wcmdln)
-FN(__p__wenviron)
-FN(__set_app_type)
-FN(__setusermatherr)
-DATA(__wargv)
-FN(__wgetmainargs)
-DATA(__winitenv)
-FN(_access)
-DATA(_acmdln)
-FN(_aligned_free)
-FN(_aligned_malloc)
-FN(_amsg_exit)
-FN(_assert)
-FN(_atoi64)
-FN(_beginthreadex)
-FN(_c_exit)
-FN(_cexit)
-FN(_close)
-DATA(_commode)
-FN(_endthreadex)
-DATA(_environ)
-FN(_errno)
-FN(_exit)
-FN(_fdopen)
-FN(_filelengthi64)
-FN(_fileno)
-FN(_findclose)
-DATA(_fmode)
-FN(_fseeki64)
-FN(_fstat64)
-FN(_ftelli64)
-FN(_get_invalid_parameter_handler)
-FN(_get_osfhandle)
-FN(_gmtime64)
-FN(_initterm)
-FN(_initterm_e)
-FN(_isatty)
-FN(_localtime64)
-FN(_lock)
-FN(_lseeki64)
-FN(_mktime64)
-FN(_msize)
-FN(_onexit)
-FN(_open)
-FN(_open_osfhandle)
-FN(_pclose)
-FN(_popen)
-FN(_read)
-FN(_set_invalid_parameter_handler)
-FN(_setjmp)
-FN(_setmode)
-FN(_snprintf)
-FN(_snprintf_s)
-FN(_snwprintf)
-FN(_snwprintf_s)
-FN(_stat64)
-FN(_strdup)
-FN(_stricmp)
-FN(_strnicmp)
-FN(_strtoi64)
-FN(_strtoui64)
-FN(_telli64)
-FN(_time64)
-FN(_ultoa)
-FN(_unlock)
-FN(_vsnprintf)
-FN(_vsnprintf_s)
-FN(_vsnwprintf)
-FN(_vsnwprintf_s)
-FN(_waccess)
-FN(_wchdir)
-FN(_wchmod)
-DATA(_wcmdln)
-FN(_wcsicmp)
-FN(_wcsnicmp)
-DATA(_wenviron)
-FN(_wfindfirst64)
-FN(_wfindnext64)
-FN(_wfopen)
-FN(_wfullpath)
-FN(_wgetcwd)
-FN(_wmkdir)
-FN(_wopen)
-FN(_wpopen)
-FN(_write)
-FN(_wstat64)
-FN(_wsystem)
-FN(_wutime64)
-FN(abort)
-FN(abs)
-FN(atexit)
-FN(atof)
-FN(atoi)
-FN(atol)
-FN(calloc)
-FN(clearerr)
-FN(clock)
-FN(exit)
-FN(fclose)
-FN(feof)
-FN(ferror)
-FN(fflush)
-FN(fgetc)
-FN(fgetpos)
-FN(fgets)
-FN(fopen)
-FN(fprintf)
-FN(fputc)
-FN(fputs)
-FN(fputwc)
-FN(fputws)
-FN(fread)
-FN(free)
-FN(fscanf)
-FN(fseek)
-FN(fsetpos)
-FN(ftell)
-FN(fwprintf)
-FN(fwrite)
-FN(getc)
-FN(getchar)
-FN(getenv)
-FN(getwc)
-FN(isalnum)
-FN(isalpha)
-FN(iscntrl)
-FN(isdigit)
-FN(islower)
-FN(isprint)
-FN(ispunct)
-FN(isspace)
-FN(isupper)
-FN(iswctype)
-FN(isxdigit)
-FN(labs)
-FN(localeconv)
-FN(longjmp)
-FN(malloc)
-FN(mbstowcs)
-FN(memchr)
-FN(memcmp)
-FN(memcpy)
-FN(memmove)
-FN(memset)
-FN(perror)
-FN(printf)
-FN(putc)
-FN(putchar)
-FN(puts)
-FN(putwc)
-FN(qsort)
-FN(raise)
-FN(rand)
-FN(realloc)
-FN(remove)
-FN(rename)
-FN(rewind)
-FN(scanf)
-FN(setlocale)
-FN(setvbuf)
-FN(signal)
-FN(sprintf)
-FN(sprintf_s)
-FN(srand)
-FN(sscanf)
-FN(strcat)
-FN(strchr)
-FN(strcmp)
-FN(strcoll)
-FN(strcpy)
-FN(strcspn)
-FN(strerror)
-FN(strftime)
-FN(strlen)
-FN(strncat)
-FN(strncmp)
-FN(strncpy)
-FN(strnlen)
-FN(strpbrk)
-FN(strrchr)
-FN(strspn)
-FN(strstr)
-FN(strtod)
-FN(strtok)
-FN(strtol)
-FN(strtoul)
-FN(strxfrm)
-FN(swprintf_s)
-FN(swscanf)
-FN(system)
-FN(tolower)
-FN(toupper)
-FN(towlower)
-FN(towupper)
-FN(ungetc)
-FN(ungetwc)
-FN(vfprintf)
-FN(vfwprintf)
-FN(vprintf)
-FN(vsprintf)
-FN(vsprintf_s)
-FN(vswprintf_s)
-FN(vwprintf)
-FN(wcscat)
-FN(wcschr)
-FN(wcscmp)
-FN(wcscoll)
-FN(wcscpy)
-FN(wcsftime)
-FN(wcslen)
-FN(wcsncmp)
-FN(wcsncpy)
-FN(wcsnlen)
-FN(wcsrchr)
-FN(wcsstr)
-FN(wcstombs)
-FN(wcsxfrm)
-FN(wprintf)
-#undef FN
-#undef DATA
+/* Every export once: FN(name) a function, DATA(name) a variable. */
+#define MSVCRT_EXPORTS(FN, DATA) \
+	FN(__C_specific_handler) \
+	FN(___lc_codepage_func) \
+	FN(___mb_cur_max_func) \
+	DATA(__argc) \
+	DATA(__argv) \
+	FN(__getmainargs) \
+	DATA(__initenv) \
+	FN(__iob_func) \
+	FN(__p___argc) \
+	FN(__p___argv) \
+	FN(__p___wargv) \
+	FN(__p__acmdln) \
+	FN(__p__commode) \
+	FN(__p__environ) \
+	FN(__p__fmode) \
+	FN(__p__wcmdln) \
+	FN(__p__wenviron) \
+	FN(__set_app_type) \
+	FN(__setusermatherr) \
+	DATA(__wargv) \
+	FN(__wgetmainargs) \
+	DATA(__winitenv) \
+	FN(_access) \
+	DATA(_acmdln) \
+	FN(_aligned_free) \
+	FN(_aligned_malloc) \
+	FN(_amsg_exit) \
+	FN(_assert) \
+	FN(_atoi64) \
+	FN(_beginthreadex) \
+	FN(_c_exit) \
+	FN(_cexit) \
+	FN(_close) \
+	DATA(_commode) \
+	FN(_endthreadex) \
+	DATA(_environ) \
+	FN(_errno) \
+	FN(_exit) \
+	FN(_fdopen) \
+	FN(_filelengthi64) \
+	FN(_fileno) \
+	FN(_findclose) \
+	DATA(_fmode) \
+	FN(_fseeki64) \
+	FN(_fstat64) \
+	FN(_ftelli64) \
+	FN(_get_invalid_parameter_handler) \
+	FN(_get_osfhandle) \
+	FN(_gmtime64) \
+	FN(_initterm) \
+	FN(_initterm_e) \
+	FN(_isatty) \
+	FN(_localtime64) \
+	FN(_lock) \
+	FN(_lseeki64) \
+	FN(_mktime64) \
+	FN(_msize) \
+	FN(_onexit) \
+	FN(_open) \
+	FN(_open_osfhandle) \
+	FN(_pclose) \
+	FN(_popen) \
+	FN(_read) \
+	FN(_set_invalid_parameter_handler) \
+	FN(_setjmp) \
+	FN(_setmode) \
+	FN(_snprintf) \
+	FN(_snprintf_s) \
+	FN(_snwprintf) \
+	FN(_snwprintf_s) \
+	FN(_stat64) \
+	FN(_strdup) \
+	FN(_stricmp) \
+	FN(_strnicmp) \
+	FN(_strtoi64) \
+	FN(_strtoui64) \
+	FN(_telli64) \
+	FN(_time64) \
+	FN(_ultoa) \
+	FN(_unlock) \
+	FN(_vsnprintf) \
+	FN(_vsnprintf_s) \
+	FN(_vsnwprintf) \
+	FN(_vsnwprintf_s) \
+	FN(_waccess) \
+	FN(_wchdir) \
+	FN(_wchmod) \
+	DATA(_wcmdln) \
+	FN(_wcsicmp) \
+	FN(_wcsnicmp) \
+	DATA(_wenviron) \
+	FN(_wfindfirst64) \
+	FN(_wfindnext64) \
+	FN(_wfopen) \
+	FN(_wfullpath) \
+	FN(_wgetcwd) \
+	FN(_wmkdir) \
+	FN(_wopen) \
+	FN(_wpopen) \
+	FN(_write) \
+	FN(_wstat64) \
+	FN(_wsystem) \
+	FN(_wutime64) \
+	FN(abort) \
+	FN(abs) \
+	FN(atexit) \
+	FN(atof) \
+	FN(atoi) \
+	FN(atol) \
+	FN(calloc) \
+	FN(clearerr) \
+	FN(clock) \
+	FN(exit) \
+	FN(fclose) \
+	FN(feof) \
+	FN(ferror) \
+	FN(fflush) \
+	FN(fgetc) \
+	FN(fgetpos) \
+	FN(fgets) \
+	FN(fopen) \
+	FN(fprintf) \
+	FN(fputc) \
+	FN(fputs) \
+	FN(fputwc) \
+	FN(fputws) \
+	FN(fread) \
+	FN(free) \
+	FN(fscanf) \
+	FN(fseek) \
+	FN(fsetpos) \
+	FN(ftell) \
+	FN(fwprintf) \
+	FN(fwrite) \
+	FN(getc) \
+	FN(getchar) \
+	FN(getenv) \
+	FN(getwc) \
+	FN(isalnum) \
+	FN(isalpha) \
+	FN(iscntrl) \
+	FN(isdigit) \
+	FN(islower) \
+	FN(isprint) \
+	FN(ispunct) \
+	FN(isspace) \
+	FN(isupper) \
+	FN(iswctype) \
+	FN(isxdigit) \
+	FN(labs) \
+	FN(localeconv) \
+	FN(longjmp) \
+	FN(malloc) \
+	FN(mbstowcs) \
+	FN(memchr) \
+	FN(memcmp) \
+	FN(memcpy) \
+	FN(memmove) \
+	FN(memset) \
+	FN(perror) \
+	FN(printf) \
+	FN(putc) \
+	FN(putchar) \
+	FN(puts) \
+	FN(putwc) \
+	FN(qsort) \
+	FN(raise) \
+	FN(rand) \
+	FN(realloc) \
+	FN(remove) \
+	FN(rename) \
+	FN(rewind) \
+	FN(scanf) \
+	FN(setlocale) \
+	FN(setvbuf) \
+	FN(signal) \
+	FN(sprintf) \
+	FN(sprintf_s) \
+	FN(srand) \
+	FN(sscanf) \
+	FN(strcat) \
+	FN(strchr) \
+	FN(strcmp) \
+	FN(strcoll) \
+	FN(strcpy) \
+	FN(strcspn) \
+	FN(strerror) \
+	FN(strftime) \
+	FN(strlen) \
+	FN(strncat) \
+	FN(strncmp) \
+	FN(strncpy) \
+	FN(strnlen) \
+	FN(strpbrk) \
+	FN(strrchr) \
+	FN(strspn) \
+	FN(strstr) \
+	FN(strtod) \
+	FN(strtok) \
+	FN(strtol) \
+	FN(strtoul) \
+	FN(strxfrm) \
+	FN(swprintf_s) \
+	FN(swscanf) \
+	FN(system) \
+	FN(tolower) \
+	FN(toupper) \
+	FN(towlower) \
+	FN(towupper) \
+	FN(ungetc) \
+	FN(ungetwc) \
+	FN(vfprintf) \
+	FN(vfwprintf) \
+	FN(vprintf) \
+	FN(vsprintf) \
+	FN(vsprintf_s) \
+	FN(vswprintf_s) \
+	FN(vwprintf) \
+	FN(wcscat) \
+	FN(wcschr) \
+	FN(wcscmp) \
+	FN(wcscoll) \
+	FN(wcscpy) \
+	FN(wcsftime) \
+	FN(wcslen) \
+	FN(wcsncmp) \
+	FN(wcsncpy) \
+	FN(wcsnlen) \
+	FN(wcsrchr) \
+	FN(wcsstr) \
+	FN(wcstombs) \
+	FN(wcsxfrm) \
+	FN(wprintf) \
 
-#define FN(name) { #name, (void *)msvcrt_##name },
-#define DATA(name) { #name, (void *)&msvcrt_##name },
+#define DECL_FN(name) extern void CDECL msvcrt_##name(void);
+#define DECL_DATA(name) extern char msvcrt_##name;
+MSVCRT_EXPORTS(DECL_FN, DECL_DATA)
 
-static const struct win_export msvcrt_exports[] = {
-	FN(__C_specific_handler)
-	FN(___lc_codepage_func)
-	FN(___mb_cur_max_func)
-	DATA(__argc)
-	DATA(__argv)
-	FN(__getmainargs)
-	DATA(__initenv)
-	FN(__iob_func)
-	FN(__p___argc)
-	FN(__p___argv)
-	FN(__p___wargv)
-	FN(__p__acmdln)
-	FN(__p__commode)
-	FN(__p__environ)
-	FN(__p__fmode)
-	FN(__p__wcmdln)
-	FN(__p__wenviron)
-	FN(__set_app_type)
-	FN(__setusermatherr)
-	DATA(__wargv)
-	FN(__wgetmainargs)
-	DATA(__winitenv)
-	FN(_access)
-	DATA(_acmdln)
-	FN(_aligned_free)
-	FN(_aligned_malloc)
-	FN(_amsg_exit)
-	FN(_assert)
-	FN(_atoi64)
-	FN(_beginthreadex)
-	FN(_c_exit)
-	FN(_cexit)
-	FN(_close)
-	DATA(_commode)
-	FN(_endthreadex)
-	DATA(_environ)
-	FN(_errno)
-	FN(_exit)
-	FN(_fdopen)
-	FN(_filelengthi64)
-	FN(_fileno)
-	FN(_findclose)
-	DATA(_fmode)
-	FN(_fseeki64)
-	FN(_fstat64)
-	FN(_ftelli64)
-	FN(_get_invalid_parameter_handler)
-	FN(_get_osfhandle)
-	FN(_gmtime64)
-	FN(_initterm)
-	FN(_initterm_e)
-	FN(_isatty)
-	FN(_localtime64)
-	FN(_lock)
-	FN(_lseeki64)
-	FN(_mktime64)
-	FN(_msize)
-	FN(_onexit)
-	FN(_open)
-	FN(_open_osfhandle)
-	FN(_pclose)
-	FN(_popen)
-	FN(_read)
-	FN(_set_invalid_parameter_handler)
-	FN(_setjmp)
-	FN(_setmode)
-	FN(_snprintf)
-	FN(_snprintf_s)
-	FN(_snwprintf)
-	FN(_snwprintf_s)
-	FN(_stat64)
-	FN(_strdup)
-	FN(_stricmp)
-	FN(_strnicmp)
-	FN(_strtoi64)
-	FN(_strtoui64)
-	FN(_telli64)
-	FN(_time64)
-	FN(_ultoa)
-	FN(_unlock)
-	FN(_vsnprintf)
-	FN(_vsnprintf_s)
-	FN(_vsnwprintf)
-	FN(_vsnwprintf_s)
-	FN(_waccess)
-	FN(_wchdir)
-	FN(_wchmod)
-	DATA(_wcmdln)
-	FN(_wcsicmp)
-	FN(_wcsnicmp)
-	DATA(_wenviron)
-	FN(_wfindfirst64)
-	FN(_wfindnext64)
-	FN(_wfopen)
-	FN(_wfullpath)
-	FN(_wgetcwd)
-	FN(_wmkdir)
-	FN(_wopen)
-	FN(_wpopen)
-	FN(_write)
-	FN(_wstat64)
-	FN(_wsystem)
-	FN(_wutime64)
-	FN(abort)
-	FN(abs)
-	FN(atexit)
-	FN(atof)
-	FN(atoi)
-	FN(atol)
-	FN(calloc)
-	FN(clearerr)
-	FN(clock)
-	FN(exit)
-	FN(fclose)
-	FN(feof)
-	FN(ferror)
-	FN(fflush)
-	FN(fgetc)
-	FN(fgetpos)
-	FN(fgets)
-	FN(fopen)
-	FN(fprintf)
-	FN(fputc)
-	FN(fputs)
-	FN(fputwc)
-	FN(fputws)
-	FN(fread)
-	FN(free)
-	FN(fscanf)
-	FN(fseek)
-	FN(fsetpos)
-	FN(ftell)
-	FN(fwprintf)
-	FN(fwrite)
-	FN(getc)
-	FN(getchar)
-	FN(getenv)
-	FN(getwc)
-	FN(isalnum)
-	FN(isalpha)
-	FN(iscntrl)
-	FN(isdigit)
-	FN(islower)
-	FN(isprint)
-	FN(ispunct)
-	FN(isspace)
-	FN(isupper)
-	FN(iswctype)
-	FN(isxdigit)
-	FN(labs)
-	FN(localeconv)
-	FN(longjmp)
-	FN(malloc)
-	FN(mbstowcs)
-	FN(memchr)
-	FN(memcmp)
-	FN(memcpy)
-	FN(memmove)
-	FN(memset)
-	FN(perror)
-	FN(printf)
-	FN(putc)
-	FN(putchar)
-	FN(puts)
-	FN(putwc)
-	FN(qsort)
-	FN(raise)
-	FN(rand)
-	FN(realloc)
-	FN(remove)
-	FN(rename)
-	FN(rewind)
-	FN(scanf)
-	FN(setlocale)
-	FN(setvbuf)
-	FN(signal)
-	FN(sprintf)
-	FN(sprintf_s)
-	FN(srand)
-	FN(sscanf)
-	FN(strcat)
-	FN(strchr)
-	FN(strcmp)
-	FN(strcoll)
-	FN(strcpy)
-	FN(strcspn)
-	FN(strerror)
-	FN(strftime)
-	FN(strlen)
-	FN(strncat)
-	FN(strncmp)
-	FN(strncpy)
-	FN(strnlen)
-	FN(strpbrk)
-	FN(strrchr)
-	FN(strspn)
-	FN(strstr)
-	FN(strtod)
-	FN(strtok)
-	FN(strtol)
-	FN(strtoul)
-	FN(strxfrm)
-	FN(swprintf_s)
-	FN(swscanf)
-	FN(system)
-	FN(tolower)
-	FN(toupper)
-	FN(towlower)
-	FN(towupper)
-	FN(ungetc)
-	FN(ungetwc)
-	FN(vfprintf)
-	FN(vfwprintf)
-	FN(vprintf)
-	FN(vsprintf)
-	FN(vsprintf_s)
-	FN(vswprintf_s)
-	FN(vwprintf)
-	FN(wcscat)
-	FN(wcschr)
-	FN(wcscmp)
-	FN(wcscoll)
-	FN(wcscpy)
-	FN(wcsftime)
-	FN(wcslen)
-	FN(wcsncmp)
-	FN(wcsncpy)
-	FN(wcsnlen)
-	FN(wcsrchr)
-	FN(wcsstr)
-	FN(wcstombs)
-	FN(wcsxfrm)
-	FN(wprintf)
-};
+#define ENTRY_FN(name) { #name, (void *)msvcrt_##name },
+#define ENTRY_DATA(name) { #name, (void *)&msvcrt_##name },
+
+static const struct win_export msvcrt_exports[] = { MSVCRT_EXPORTS(ENTRY_FN, ENTRY_DATA) };
 
 const struct win_dll win_dll_msvcrt = { "msvcrt.dll", WIN_EXPORTS(msvcrt_exports) };

@@ -23,14 +23,15 @@ out = ['/* persona winapi-shim: msvcrt.dll\'s export table, sorted by name',
        ' * placeholder type; variables (data imports) export their address. */',
        '#include "winapi-shim/loader/builtin.h"',
        '#include "winapi-shim/wintypes.h"', '',
-       '#define FN(name) extern void CDECL msvcrt_##name(void);',
-       '#define DATA(name) extern char msvcrt_##name;']
-out += [('DATA(%s)' if d else 'FN(%s)') % n for n, d in ents]
-out += ['#undef FN', '#undef DATA', '',
-        '#define FN(name) { #name, (void *)msvcrt_##name },',
-        '#define DATA(name) { #name, (void *)&msvcrt_##name },', '',
-        'static const struct win_export msvcrt_exports[] = {']
-out += [('\tDATA(%s)' if d else '\tFN(%s)') % n for n, d in ents]
-out += ['};', '', 'const struct win_dll win_dll_msvcrt = { "msvcrt.dll", WIN_EXPORTS(msvcrt_exports) };', '']
+       '/* Every export once: FN(name) a function, DATA(name) a variable. */',
+       '#define MSVCRT_EXPORTS(FN, DATA) \\']
+out += [('\tDATA(%s) \\' if d else '\tFN(%s) \\') % n for n, d in ents]
+out += ['', '#define DECL_FN(name) extern void CDECL msvcrt_##name(void);',
+        '#define DECL_DATA(name) extern char msvcrt_##name;',
+        'MSVCRT_EXPORTS(DECL_FN, DECL_DATA)', '',
+        '#define ENTRY_FN(name) { #name, (void *)msvcrt_##name },',
+        '#define ENTRY_DATA(name) { #name, (void *)&msvcrt_##name },', '',
+        'static const struct win_export msvcrt_exports[] = { MSVCRT_EXPORTS(ENTRY_FN, ENTRY_DATA) };']
+out += ['', 'const struct win_dll win_dll_msvcrt = { "msvcrt.dll", WIN_EXPORTS(msvcrt_exports) };', '']
 open(os.path.join(here, 'exports.c'), 'w').write('\n'.join(out))
 print(len(ents), 'exports')

@@ -5,462 +5,241 @@
 #include "winapi-shim/loader/builtin.h"
 #include "winapi-shim/wintypes.h"
 
-extern void CDECL msvcrt___C_specific_handler(void);
-extern void CDECL msvcrt____lc_codepage_func(void);
-extern void CDECL msvcrt____mb_cur_max_func(void);
-extern void CDECL ucrtbase___acrt_iob_func(void);
-extern void CDECL ucrtbase___daylight(void);
-extern void CDECL msvcrt___p___argc(void);
-extern void CDECL msvcrt___p___argv(void);
-extern void CDECL msvcrt___p___wargv(void);
-extern void CDECL ucrtbase___p__acmdln(void);
-extern void CDECL msvcrt___p__commode(void);
-extern void CDECL msvcrt___p__environ(void);
-extern void CDECL msvcrt___p__fmode(void);
-extern void CDECL msvcrt___p__wcmdln(void);
-extern void CDECL msvcrt___p__wenviron(void);
-extern void CDECL msvcrt___setusermatherr(void);
-extern void CDECL ucrtbase___stdio_common_vfprintf(void);
-extern void CDECL ucrtbase___stdio_common_vfscanf(void);
-extern void CDECL ucrtbase___stdio_common_vfwprintf(void);
-extern void CDECL ucrtbase___stdio_common_vfwscanf(void);
-extern void CDECL ucrtbase___stdio_common_vsnprintf_s(void);
-extern void CDECL ucrtbase___stdio_common_vsnwprintf_s(void);
-extern void CDECL ucrtbase___stdio_common_vsprintf(void);
-extern void CDECL ucrtbase___stdio_common_vsprintf_s(void);
-extern void CDECL ucrtbase___stdio_common_vsscanf(void);
-extern void CDECL ucrtbase___stdio_common_vswprintf(void);
-extern void CDECL ucrtbase___stdio_common_vswprintf_s(void);
-extern void CDECL ucrtbase___stdio_common_vswscanf(void);
-extern void CDECL ucrtbase___timezone(void);
-extern void CDECL ucrtbase___tzname(void);
-extern void CDECL msvcrt__access(void);
-extern void CDECL msvcrt__aligned_free(void);
-extern void CDECL msvcrt__aligned_malloc(void);
-extern void CDECL msvcrt__amsg_exit(void);
-extern void CDECL msvcrt__assert(void);
-extern void CDECL msvcrt__atoi64(void);
-extern void CDECL msvcrt__beginthreadex(void);
-extern void CDECL msvcrt__c_exit(void);
-extern void CDECL msvcrt__cexit(void);
-extern void CDECL msvcrt__close(void);
-extern void CDECL ucrtbase__configure_narrow_argv(void);
-extern void CDECL ucrtbase__configure_wide_argv(void);
-extern void CDECL ucrtbase__crt_at_quick_exit(void);
-extern void CDECL ucrtbase__crt_atexit(void);
-extern void CDECL msvcrt__endthreadex(void);
-extern void CDECL msvcrt__errno(void);
-extern void CDECL ucrtbase__execute_onexit_table(void);
-extern void CDECL msvcrt__exit(void);
-extern void CDECL msvcrt__fdopen(void);
-extern void CDECL msvcrt__filelengthi64(void);
-extern void CDECL msvcrt__fileno(void);
-extern void CDECL msvcrt__findclose(void);
-extern void CDECL msvcrt__fseeki64(void);
-extern void CDECL msvcrt__fstat64(void);
-extern void CDECL msvcrt__ftelli64(void);
-extern void CDECL ucrtbase__get_fmode(void);
-extern void CDECL ucrtbase__get_initial_narrow_environment(void);
-extern void CDECL ucrtbase__get_initial_wide_environment(void);
-extern void CDECL msvcrt__get_invalid_parameter_handler(void);
-extern void CDECL msvcrt__get_osfhandle(void);
-extern void CDECL msvcrt__gmtime64(void);
-extern void CDECL ucrtbase__initialize_narrow_environment(void);
-extern void CDECL ucrtbase__initialize_onexit_table(void);
-extern void CDECL ucrtbase__initialize_wide_environment(void);
-extern void CDECL msvcrt__initterm(void);
-extern void CDECL msvcrt__initterm_e(void);
-extern void CDECL msvcrt__isatty(void);
-extern void CDECL msvcrt__localtime64(void);
-extern void CDECL msvcrt__lock(void);
-extern void CDECL ucrtbase__lock_file(void);
-extern void CDECL msvcrt__lseeki64(void);
-extern void CDECL msvcrt__mktime64(void);
-extern void CDECL msvcrt__msize(void);
-extern void CDECL msvcrt__open(void);
-extern void CDECL msvcrt__open_osfhandle(void);
-extern void CDECL msvcrt__pclose(void);
-extern void CDECL msvcrt__popen(void);
-extern void CDECL ucrtbase__query_new_mode(void);
-extern void CDECL msvcrt__read(void);
-extern void CDECL ucrtbase__register_onexit_function(void);
-extern void CDECL ucrtbase__set_app_type(void);
-extern void CDECL ucrtbase__set_fmode(void);
-extern void CDECL msvcrt__set_invalid_parameter_handler(void);
-extern void CDECL ucrtbase__set_new_mode(void);
-extern void CDECL msvcrt__setjmp(void);
-extern void CDECL msvcrt__setmode(void);
-extern void CDECL msvcrt__stat64(void);
-extern void CDECL msvcrt__strdup(void);
-extern void CDECL msvcrt__stricmp(void);
-extern void CDECL msvcrt__strnicmp(void);
-extern void CDECL msvcrt__strtoi64(void);
-extern void CDECL msvcrt__strtoui64(void);
-extern void CDECL msvcrt__telli64(void);
-extern void CDECL msvcrt__time64(void);
-extern void CDECL ucrtbase__tzset(void);
-extern void CDECL msvcrt__ultoa(void);
-extern void CDECL msvcrt__unlock(void);
-extern void CDECL ucrtbase__unlock_file(void);
-extern void CDECL msvcrt__waccess(void);
-extern void CDECL msvcrt__wchdir(void);
-extern void CDECL msvcrt__wchmod(void);
-extern void CDECL msvcrt__wcsicmp(void);
-extern void CDECL msvcrt__wcsnicmp(void);
-extern void CDECL msvcrt__wfindfirst64(void);
-extern void CDECL msvcrt__wfindnext64(void);
-extern void CDECL msvcrt__wfopen(void);
-extern void CDECL msvcrt__wfullpath(void);
-extern void CDECL msvcrt__wgetcwd(void);
-extern void CDECL msvcrt__wmkdir(void);
-extern void CDECL msvcrt__wopen(void);
-extern void CDECL msvcrt__wpopen(void);
-extern void CDECL msvcrt__write(void);
-extern void CDECL msvcrt__wstat64(void);
-extern void CDECL msvcrt__wsystem(void);
-extern void CDECL msvcrt__wutime64(void);
-extern void CDECL msvcrt_abort(void);
-extern void CDECL msvcrt_abs(void);
-extern void CDECL msvcrt_atexit(void);
-extern void CDECL msvcrt_atof(void);
-extern void CDECL msvcrt_atoi(void);
-extern void CDECL msvcrt_atol(void);
-extern void CDECL msvcrt_calloc(void);
-extern void CDECL msvcrt_clearerr(void);
-extern void CDECL msvcrt_clock(void);
-extern void CDECL msvcrt_exit(void);
-extern void CDECL msvcrt_fclose(void);
-extern void CDECL msvcrt_feof(void);
-extern void CDECL msvcrt_ferror(void);
-extern void CDECL msvcrt_fflush(void);
-extern void CDECL msvcrt_fgetc(void);
-extern void CDECL msvcrt_fgetpos(void);
-extern void CDECL msvcrt_fgets(void);
-extern void CDECL msvcrt_fopen(void);
-extern void CDECL msvcrt_fputc(void);
-extern void CDECL msvcrt_fputs(void);
-extern void CDECL msvcrt_fputwc(void);
-extern void CDECL msvcrt_fputws(void);
-extern void CDECL msvcrt_fread(void);
-extern void CDECL msvcrt_free(void);
-extern void CDECL msvcrt_fseek(void);
-extern void CDECL msvcrt_fsetpos(void);
-extern void CDECL msvcrt_ftell(void);
-extern void CDECL msvcrt_fwrite(void);
-extern void CDECL msvcrt_getc(void);
-extern void CDECL msvcrt_getchar(void);
-extern void CDECL msvcrt_getenv(void);
-extern void CDECL msvcrt_getwc(void);
-extern void CDECL msvcrt_isalnum(void);
-extern void CDECL msvcrt_isalpha(void);
-extern void CDECL msvcrt_iscntrl(void);
-extern void CDECL msvcrt_isdigit(void);
-extern void CDECL msvcrt_islower(void);
-extern void CDECL msvcrt_isprint(void);
-extern void CDECL msvcrt_ispunct(void);
-extern void CDECL msvcrt_isspace(void);
-extern void CDECL msvcrt_isupper(void);
-extern void CDECL msvcrt_iswctype(void);
-extern void CDECL msvcrt_isxdigit(void);
-extern void CDECL msvcrt_labs(void);
-extern void CDECL msvcrt_localeconv(void);
-extern void CDECL msvcrt_longjmp(void);
-extern void CDECL msvcrt_malloc(void);
-extern void CDECL msvcrt_mbstowcs(void);
-extern void CDECL msvcrt_memchr(void);
-extern void CDECL msvcrt_memcmp(void);
-extern void CDECL msvcrt_memcpy(void);
-extern void CDECL msvcrt_memmove(void);
-extern void CDECL msvcrt_memset(void);
-extern void CDECL msvcrt_perror(void);
-extern void CDECL msvcrt_putc(void);
-extern void CDECL msvcrt_putchar(void);
-extern void CDECL msvcrt_puts(void);
-extern void CDECL msvcrt_putwc(void);
-extern void CDECL msvcrt_qsort(void);
-extern void CDECL ucrtbase_quick_exit(void);
-extern void CDECL msvcrt_raise(void);
-extern void CDECL msvcrt_rand(void);
-extern void CDECL msvcrt_realloc(void);
-extern void CDECL msvcrt_remove(void);
-extern void CDECL msvcrt_rename(void);
-extern void CDECL msvcrt_rewind(void);
-extern void CDECL msvcrt_setlocale(void);
-extern void CDECL msvcrt_setvbuf(void);
-extern void CDECL msvcrt_signal(void);
-extern void CDECL msvcrt_srand(void);
-extern void CDECL msvcrt_strcat(void);
-extern void CDECL msvcrt_strchr(void);
-extern void CDECL msvcrt_strcmp(void);
-extern void CDECL msvcrt_strcoll(void);
-extern void CDECL msvcrt_strcpy(void);
-extern void CDECL msvcrt_strcspn(void);
-extern void CDECL msvcrt_strerror(void);
-extern void CDECL msvcrt_strftime(void);
-extern void CDECL msvcrt_strlen(void);
-extern void CDECL msvcrt_strncat(void);
-extern void CDECL msvcrt_strncmp(void);
-extern void CDECL msvcrt_strncpy(void);
-extern void CDECL msvcrt_strnlen(void);
-extern void CDECL msvcrt_strpbrk(void);
-extern void CDECL msvcrt_strrchr(void);
-extern void CDECL msvcrt_strspn(void);
-extern void CDECL msvcrt_strstr(void);
-extern void CDECL msvcrt_strtod(void);
-extern void CDECL msvcrt_strtok(void);
-extern void CDECL msvcrt_strtol(void);
-extern void CDECL msvcrt_strtoul(void);
-extern void CDECL msvcrt_strxfrm(void);
-extern void CDECL msvcrt_system(void);
-extern void CDECL msvcrt_tolower(void);
-extern void CDECL msvcrt_toupper(void);
-extern void CDECL msvcrt_towlower(void);
-extern void CDECL msvcrt_towupper(void);
-extern void CDECL msvcrt_ungetc(void);
-extern void CDECL msvcrt_ungetwc(void);
-extern void CDECL msvcrt_wcscat(void);
-extern void CDECL msvcrt_wcschr(void);
-extern void CDECL msvcrt_wcscmp(void);
-extern void CDECL msvcrt_wcscoll(void);
-extern void CDECL msvcrt_wcscpy(void);
-extern void CDECL msvcrt_wcsftime(void);
-extern void CDECL msvcrt_wcslen(void);
-extern void CDECL msvcrt_wcsncmp(void);
-extern void CDECL msvcrt_wcsncpy(void);
-extern void CDECL msvcrt_wcsnlen(void);
-extern void CDECL msvcrt_wcsrchr(void);
-extern void CDECL msvcrt_wcsstr(void);
-extern void CDECL msvcrt_wcstombs(void);
-extern void CDECL msvcrt_wcsxfrm(void);
+/* Every export once: E(name, the prefix of its definition). */
+#define UCRTBASE_EXPORTS(E) \
+	E(__C_specific_handler, msvcrt) \
+	E(___lc_codepage_func, msvcrt) \
+	E(___mb_cur_max_func, msvcrt) \
+	E(__acrt_iob_func, ucrtbase) \
+	E(__daylight, ucrtbase) \
+	E(__p___argc, msvcrt) \
+	E(__p___argv, msvcrt) \
+	E(__p___wargv, msvcrt) \
+	E(__p__acmdln, ucrtbase) \
+	E(__p__commode, msvcrt) \
+	E(__p__environ, msvcrt) \
+	E(__p__fmode, msvcrt) \
+	E(__p__wcmdln, msvcrt) \
+	E(__p__wenviron, msvcrt) \
+	E(__setusermatherr, msvcrt) \
+	E(__stdio_common_vfprintf, ucrtbase) \
+	E(__stdio_common_vfscanf, ucrtbase) \
+	E(__stdio_common_vfwprintf, ucrtbase) \
+	E(__stdio_common_vfwscanf, ucrtbase) \
+	E(__stdio_common_vsnprintf_s, ucrtbase) \
+	E(__stdio_common_vsnwprintf_s, ucrtbase) \
+	E(__stdio_common_vsprintf, ucrtbase) \
+	E(__stdio_common_vsprintf_s, ucrtbase) \
+	E(__stdio_common_vsscanf, ucrtbase) \
+	E(__stdio_common_vswprintf, ucrtbase) \
+	E(__stdio_common_vswprintf_s, ucrtbase) \
+	E(__stdio_common_vswscanf, ucrtbase) \
+	E(__timezone, ucrtbase) \
+	E(__tzname, ucrtbase) \
+	E(_access, msvcrt) \
+	E(_aligned_free, msvcrt) \
+	E(_aligned_malloc, msvcrt) \
+	E(_amsg_exit, msvcrt) \
+	E(_assert, msvcrt) \
+	E(_atoi64, msvcrt) \
+	E(_beginthreadex, msvcrt) \
+	E(_c_exit, msvcrt) \
+	E(_cexit, msvcrt) \
+	E(_close, msvcrt) \
+	E(_configure_narrow_argv, ucrtbase) \
+	E(_configure_wide_argv, ucrtbase) \
+	E(_crt_at_quick_exit, ucrtbase) \
+	E(_crt_atexit, ucrtbase) \
+	E(_endthreadex, msvcrt) \
+	E(_errno, msvcrt) \
+	E(_execute_onexit_table, ucrtbase) \
+	E(_exit, msvcrt) \
+	E(_fdopen, msvcrt) \
+	E(_filelengthi64, msvcrt) \
+	E(_fileno, msvcrt) \
+	E(_findclose, msvcrt) \
+	E(_fseeki64, msvcrt) \
+	E(_fstat64, msvcrt) \
+	E(_ftelli64, msvcrt) \
+	E(_get_fmode, ucrtbase) \
+	E(_get_initial_narrow_environment, ucrtbase) \
+	E(_get_initial_wide_environment, ucrtbase) \
+	E(_get_invalid_parameter_handler, msvcrt) \
+	E(_get_osfhandle, msvcrt) \
+	E(_gmtime64, msvcrt) \
+	E(_initialize_narrow_environment, ucrtbase) \
+	E(_initialize_onexit_table, ucrtbase) \
+	E(_initialize_wide_environment, ucrtbase) \
+	E(_initterm, msvcrt) \
+	E(_initterm_e, msvcrt) \
+	E(_isatty, msvcrt) \
+	E(_localtime64, msvcrt) \
+	E(_lock, msvcrt) \
+	E(_lock_file, ucrtbase) \
+	E(_lseeki64, msvcrt) \
+	E(_mktime64, msvcrt) \
+	E(_msize, msvcrt) \
+	E(_open, msvcrt) \
+	E(_open_osfhandle, msvcrt) \
+	E(_pclose, msvcrt) \
+	E(_popen, msvcrt) \
+	E(_query_new_mode, ucrtbase) \
+	E(_read, msvcrt) \
+	E(_register_onexit_function, ucrtbase) \
+	E(_set_app_type, ucrtbase) \
+	E(_set_fmode, ucrtbase) \
+	E(_set_invalid_parameter_handler, msvcrt) \
+	E(_set_new_mode, ucrtbase) \
+	E(_setjmp, msvcrt) \
+	E(_setmode, msvcrt) \
+	E(_stat64, msvcrt) \
+	E(_strdup, msvcrt) \
+	E(_stricmp, msvcrt) \
+	E(_strnicmp, msvcrt) \
+	E(_strtoi64, msvcrt) \
+	E(_strtoui64, msvcrt) \
+	E(_telli64, msvcrt) \
+	E(_time64, msvcrt) \
+	E(_tzset, ucrtbase) \
+	E(_ultoa, msvcrt) \
+	E(_unlock, msvcrt) \
+	E(_unlock_file, ucrtbase) \
+	E(_waccess, msvcrt) \
+	E(_wchdir, msvcrt) \
+	E(_wchmod, msvcrt) \
+	E(_wcsicmp, msvcrt) \
+	E(_wcsnicmp, msvcrt) \
+	E(_wfindfirst64, msvcrt) \
+	E(_wfindnext64, msvcrt) \
+	E(_wfopen, msvcrt) \
+	E(_wfullpath, msvcrt) \
+	E(_wgetcwd, msvcrt) \
+	E(_wmkdir, msvcrt) \
+	E(_wopen, msvcrt) \
+	E(_wpopen, msvcrt) \
+	E(_write, msvcrt) \
+	E(_wstat64, msvcrt) \
+	E(_wsystem, msvcrt) \
+	E(_wutime64, msvcrt) \
+	E(abort, msvcrt) \
+	E(abs, msvcrt) \
+	E(atexit, msvcrt) \
+	E(atof, msvcrt) \
+	E(atoi, msvcrt) \
+	E(atol, msvcrt) \
+	E(calloc, msvcrt) \
+	E(clearerr, msvcrt) \
+	E(clock, msvcrt) \
+	E(exit, msvcrt) \
+	E(fclose, msvcrt) \
+	E(feof, msvcrt) \
+	E(ferror, msvcrt) \
+	E(fflush, msvcrt) \
+	E(fgetc, msvcrt) \
+	E(fgetpos, msvcrt) \
+	E(fgets, msvcrt) \
+	E(fopen, msvcrt) \
+	E(fputc, msvcrt) \
+	E(fputs, msvcrt) \
+	E(fputwc, msvcrt) \
+	E(fputws, msvcrt) \
+	E(fread, msvcrt) \
+	E(free, msvcrt) \
+	E(fseek, msvcrt) \
+	E(fsetpos, msvcrt) \
+	E(ftell, msvcrt) \
+	E(fwrite, msvcrt) \
+	E(getc, msvcrt) \
+	E(getchar, msvcrt) \
+	E(getenv, msvcrt) \
+	E(getwc, msvcrt) \
+	E(isalnum, msvcrt) \
+	E(isalpha, msvcrt) \
+	E(iscntrl, msvcrt) \
+	E(isdigit, msvcrt) \
+	E(islower, msvcrt) \
+	E(isprint, msvcrt) \
+	E(ispunct, msvcrt) \
+	E(isspace, msvcrt) \
+	E(isupper, msvcrt) \
+	E(iswctype, msvcrt) \
+	E(isxdigit, msvcrt) \
+	E(labs, msvcrt) \
+	E(localeconv, msvcrt) \
+	E(longjmp, msvcrt) \
+	E(malloc, msvcrt) \
+	E(mbstowcs, msvcrt) \
+	E(memchr, msvcrt) \
+	E(memcmp, msvcrt) \
+	E(memcpy, msvcrt) \
+	E(memmove, msvcrt) \
+	E(memset, msvcrt) \
+	E(perror, msvcrt) \
+	E(putc, msvcrt) \
+	E(putchar, msvcrt) \
+	E(puts, msvcrt) \
+	E(putwc, msvcrt) \
+	E(qsort, msvcrt) \
+	E(quick_exit, ucrtbase) \
+	E(raise, msvcrt) \
+	E(rand, msvcrt) \
+	E(realloc, msvcrt) \
+	E(remove, msvcrt) \
+	E(rename, msvcrt) \
+	E(rewind, msvcrt) \
+	E(setlocale, msvcrt) \
+	E(setvbuf, msvcrt) \
+	E(signal, msvcrt) \
+	E(srand, msvcrt) \
+	E(strcat, msvcrt) \
+	E(strchr, msvcrt) \
+	E(strcmp, msvcrt) \
+	E(strcoll, msvcrt) \
+	E(strcpy, msvcrt) \
+	E(strcspn, msvcrt) \
+	E(strerror, msvcrt) \
+	E(strftime, msvcrt) \
+	E(strlen, msvcrt) \
+	E(strncat, msvcrt) \
+	E(strncmp, msvcrt) \
+	E(strncpy, msvcrt) \
+	E(strnlen, msvcrt) \
+	E(strpbrk, msvcrt) \
+	E(strrchr, msvcrt) \
+	E(strspn, msvcrt) \
+	E(strstr, msvcrt) \
+	E(strtod, msvcrt) \
+	E(strtok, msvcrt) \
+	E(strtol, msvcrt) \
+	E(strtoul, msvcrt) \
+	E(strxfrm, msvcrt) \
+	E(system, msvcrt) \
+	E(tolower, msvcrt) \
+	E(toupper, msvcrt) \
+	E(towlower, msvcrt) \
+	E(towupper, msvcrt) \
+	E(ungetc, msvcrt) \
+	E(ungetwc, msvcrt) \
+	E(wcscat, msvcrt) \
+	E(wcschr, msvcrt) \
+	E(wcscmp, msvcrt) \
+	E(wcscoll, msvcrt) \
+	E(wcscpy, msvcrt) \
+	E(wcsftime, msvcrt) \
+	E(wcslen, msvcrt) \
+	E(wcsncmp, msvcrt) \
+	E(wcsncpy, msvcrt) \
+	E(wcsnlen, msvcrt) \
+	E(wcsrchr, msvcrt) \
+	E(wcsstr, msvcrt) \
+	E(wcstombs, msvcrt) \
+	E(wcsxfrm, msvcrt) \
 
-static const struct win_export ucrtbase_exports[] = {
-	{ "__C_specific_handler", (void *)msvcrt___C_specific_handler },
-	{ "___lc_codepage_func", (void *)msvcrt____lc_codepage_func },
-	{ "___mb_cur_max_func", (void *)msvcrt____mb_cur_max_func },
-	{ "__acrt_iob_func", (void *)ucrtbase___acrt_iob_func },
-	{ "__daylight", (void *)ucrtbase___daylight },
-	{ "__p___argc", (void *)msvcrt___p___argc },
-	{ "__p___argv", (void *)msvcrt___p___argv },
-	{ "__p___wargv", (void *)msvcrt___p___wargv },
-	{ "__p__acmdln", (void *)ucrtbase___p__acmdln },
-	{ "__p__commode", (void *)msvcrt___p__commode },
-	{ "__p__environ", (void *)msvcrt___p__environ },
-	{ "__p__fmode", (void *)msvcrt___p__fmode },
-	{ "__p__wcmdln", (void *)msvcrt___p__wcmdln },
-	{ "__p__wenviron", (void *)msvcrt___p__wenviron },
-	{ "__setusermatherr", (void *)msvcrt___setusermatherr },
-	{ "__stdio_common_vfprintf", (void *)ucrtbase___stdio_common_vfprintf },
-	{ "__stdio_common_vfscanf", (void *)ucrtbase___stdio_common_vfscanf },
-	{ "__stdio_common_vfwprintf", (void *)ucrtbase___stdio_common_vfwprintf },
-	{ "__stdio_common_vfwscanf", (void *)ucrtbase___stdio_common_vfwscanf },
-	{ "__stdio_common_vsnprintf_s", (void *)ucrtbase___stdio_common_vsnprintf_s },
-	{ "__stdio_common_vsnwprintf_s", (void *)ucrtbase___stdio_common_vsnwprintf_s },
-	{ "__stdio_common_vsprintf", (void *)ucrtbase___stdio_common_vsprintf },
-	{ "__stdio_common_vsprintf_s", (void *)ucrtbase___stdio_common_vsprintf_s },
-	{ "__stdio_common_vsscanf", (void *)ucrtbase___stdio_common_vsscanf },
-	{ "__stdio_common_vswprintf", (void *)ucrtbase___stdio_common_vswprintf },
-	{ "__stdio_common_vswprintf_s", (void *)ucrtbase___stdio_common_vswprintf_s },
-	{ "__stdio_common_vswscanf", (void *)ucrtbase___stdio_common_vswscanf },
-	{ "__timezone", (void *)ucrtbase___timezone },
-	{ "__tzname", (void *)ucrtbase___tzname },
-	{ "_access", (void *)msvcrt__access },
-	{ "_aligned_free", (void *)msvcrt__aligned_free },
-	{ "_aligned_malloc", (void *)msvcrt__aligned_malloc },
-	{ "_amsg_exit", (void *)msvcrt__amsg_exit },
-	{ "_assert", (void *)msvcrt__assert },
-	{ "_atoi64", (void *)msvcrt__atoi64 },
-	{ "_beginthreadex", (void *)msvcrt__beginthreadex },
-	{ "_c_exit", (void *)msvcrt__c_exit },
-	{ "_cexit", (void *)msvcrt__cexit },
-	{ "_close", (void *)msvcrt__close },
-	{ "_configure_narrow_argv", (void *)ucrtbase__configure_narrow_argv },
-	{ "_configure_wide_argv", (void *)ucrtbase__configure_wide_argv },
-	{ "_crt_at_quick_exit", (void *)ucrtbase__crt_at_quick_exit },
-	{ "_crt_atexit", (void *)ucrtbase__crt_atexit },
-	{ "_endthreadex", (void *)msvcrt__endthreadex },
-	{ "_errno", (void *)msvcrt__errno },
-	{ "_execute_onexit_table", (void *)ucrtbase__execute_onexit_table },
-	{ "_exit", (void *)msvcrt__exit },
-	{ "_fdopen", (void *)msvcrt__fdopen },
-	{ "_filelengthi64", (void *)msvcrt__filelengthi64 },
-	{ "_fileno", (void *)msvcrt__fileno },
-	{ "_findclose", (void *)msvcrt__findclose },
-	{ "_fseeki64", (void *)msvcrt__fseeki64 },
-	{ "_fstat64", (void *)msvcrt__fstat64 },
-	{ "_ftelli64", (void *)msvcrt__ftelli64 },
-	{ "_get_fmode", (void *)ucrtbase__get_fmode },
-	{ "_get_initial_narrow_environment", (void *)ucrtbase__get_initial_narrow_environment },
-	{ "_get_initial_wide_environment", (void *)ucrtbase__get_initial_wide_environment },
-	{ "_get_invalid_parameter_handler", (void *)msvcrt__get_invalid_parameter_handler },
-	{ "_get_osfhandle", (void *)msvcrt__get_osfhandle },
-	{ "_gmtime64", (void *)msvcrt__gmtime64 },
-	{ "_initialize_narrow_environment", (void *)ucrtbase__initialize_narrow_environment },
-	{ "_initialize_onexit_table", (void *)ucrtbase__initialize_onexit_table },
-	{ "_initialize_wide_environment", (void *)ucrtbase__initialize_wide_environment },
-	{ "_initterm", (void *)msvcrt__initterm },
-	{ "_initterm_e", (void *)msvcrt__initterm_e },
-	{ "_isatty", (void *)msvcrt__isatty },
-	{ "_localtime64", (void *)msvcrt__localtime64 },
-	{ "_lock", (void *)msvcrt__lock },
-	{ "_lock_file", (void *)ucrtbase__lock_file },
-	{ "_lseeki64", (void *)msvcrt__lseeki64 },
-	{ "_mktime64", (void *)msvcrt__mktime64 },
-	{ "_msize", (void *)msvcrt__msize },
-	{ "_open", (void *)msvcrt__open },
-	{ "_open_osfhandle", (void *)msvcrt__open_osfhandle },
-	{ "_pclose", (void *)msvcrt__pclose },
-	{ "_popen", (void *)msvcrt__popen },
-	{ "_query_new_mode", (void *)ucrtbase__query_new_mode },
-	{ "_read", (void *)msvcrt__read },
-	{ "_register_onexit_function", (void *)ucrtbase__register_onexit_function },
-	{ "_set_app_type", (void *)ucrtbase__set_app_type },
-	{ "_set_fmode", (void *)ucrtbase__set_fmode },
-	{ "_set_invalid_parameter_handler", (void *)msvcrt__set_invalid_parameter_handler },
-	{ "_set_new_mode", (void *)ucrtbase__set_new_mode },
-	{ "_setjmp", (void *)msvcrt__setjmp },
-	{ "_setmode", (void *)msvcrt__setmode },
-	{ "_stat64", (void *)msvcrt__stat64 },
-	{ "_strdup", (void *)msvcrt__strdup },
-	{ "_stricmp", (void *)msvcrt__stricmp },
-	{ "_strnicmp", (void *)msvcrt__strnicmp },
-	{ "_strtoi64", (void *)msvcrt__strtoi64 },
-	{ "_strtoui64", (void *)msvcrt__strtoui64 },
-	{ "_telli64", (void *)msvcrt__telli64 },
-	{ "_time64", (void *)msvcrt__time64 },
-	{ "_tzset", (void *)ucrtbase__tzset },
-	{ "_ultoa", (void *)msvcrt__ultoa },
-	{ "_unlock", (void *)msvcrt__unlock },
-	{ "_unlock_file", (void *)ucrtbase__unlock_file },
-	{ "_waccess", (void *)msvcrt__waccess },
-	{ "_wchdir", (void *)msvcrt__wchdir },
-	{ "_wchmod", (void *)msvcrt__wchmod },
-	{ "_wcsicmp", (void *)msvcrt__wcsicmp },
-	{ "_wcsnicmp", (void *)msvcrt__wcsnicmp },
-	{ "_wfindfirst64", (void *)msvcrt__wfindfirst64 },
-	{ "_wfindnext64", (void *)msvcrt__wfindnext64 },
-	{ "_wfopen", (void *)msvcrt__wfopen },
-	{ "_wfullpath", (void *)msvcrt__wfullpath },
-	{ "_wgetcwd", (void *)msvcrt__wgetcwd },
-	{ "_wmkdir", (void *)msvcrt__wmkdir },
-	{ "_wopen", (void *)msvcrt__wopen },
-	{ "_wpopen", (void *)msvcrt__wpopen },
-	{ "_write", (void *)msvcrt__write },
-	{ "_wstat64", (void *)msvcrt__wstat64 },
-	{ "_wsystem", (void *)msvcrt__wsystem },
-	{ "_wutime64", (void *)msvcrt__wutime64 },
-	{ "abort", (void *)msvcrt_abort },
-	{ "abs", (void *)msvcrt_abs },
-	{ "atexit", (void *)msvcrt_atexit },
-	{ "atof", (void *)msvcrt_atof },
-	{ "atoi", (void *)msvcrt_atoi },
-	{ "atol", (void *)msvcrt_atol },
-	{ "calloc", (void *)msvcrt_calloc },
-	{ "clearerr", (void *)msvcrt_clearerr },
-	{ "clock", (void *)msvcrt_clock },
-	{ "exit", (void *)msvcrt_exit },
-	{ "fclose", (void *)msvcrt_fclose },
-	{ "feof", (void *)msvcrt_feof },
-	{ "ferror", (void *)msvcrt_ferror },
-	{ "fflush", (void *)msvcrt_fflush },
-	{ "fgetc", (void *)msvcrt_fgetc },
-	{ "fgetpos", (void *)msvcrt_fgetpos },
-	{ "fgets", (void *)msvcrt_fgets },
-	{ "fopen", (void *)msvcrt_fopen },
-	{ "fputc", (void *)msvcrt_fputc },
-	{ "fputs", (void *)msvcrt_fputs },
-	{ "fputwc", (void *)msvcrt_fputwc },
-	{ "fputws", (void *)msvcrt_fputws },
-	{ "fread", (void *)msvcrt_fread },
-	{ "free", (void *)msvcrt_free },
-	{ "fseek", (void *)msvcrt_fseek },
-	{ "fsetpos", (void *)msvcrt_fsetpos },
-	{ "ftell", (void *)msvcrt_ftell },
-	{ "fwrite", (void *)msvcrt_fwrite },
-	{ "getc", (void *)msvcrt_getc },
-	{ "getchar", (void *)msvcrt_getchar },
-	{ "getenv", (void *)msvcrt_getenv },
-	{ "getwc", (void *)msvcrt_getwc },
-	{ "isalnum", (void *)msvcrt_isalnum },
-	{ "isalpha", (void *)msvcrt_isalpha },
-	{ "iscntrl", (void *)msvcrt_iscntrl },
-	{ "isdigit", (void *)msvcrt_isdigit },
-	{ "islower", (void *)msvcrt_islower },
-	{ "isprint", (void *)msvcrt_isprint },
-	{ "ispunct", (void *)msvcrt_ispunct },
-	{ "isspace", (void *)msvcrt_isspace },
-	{ "isupper", (void *)msvcrt_isupper },
-	{ "iswctype", (void *)msvcrt_iswctype },
-	{ "isxdigit", (void *)msvcrt_isxdigit },
-	{ "labs", (void *)msvcrt_labs },
-	{ "localeconv", (void *)msvcrt_localeconv },
-	{ "longjmp", (void *)msvcrt_longjmp },
-	{ "malloc", (void *)msvcrt_malloc },
-	{ "mbstowcs", (void *)msvcrt_mbstowcs },
-	{ "memchr", (void *)msvcrt_memchr },
-	{ "memcmp", (void *)msvcrt_memcmp },
-	{ "memcpy", (void *)msvcrt_memcpy },
-	{ "memmove", (void *)msvcrt_memmove },
-	{ "memset", (void *)msvcrt_memset },
-	{ "perror", (void *)msvcrt_perror },
-	{ "putc", (void *)msvcrt_putc },
-	{ "putchar", (void *)msvcrt_putchar },
-	{ "puts", (void *)msvcrt_puts },
-	{ "putwc", (void *)msvcrt_putwc },
-	{ "qsort", (void *)msvcrt_qsort },
-	{ "quick_exit", (void *)ucrtbase_quick_exit },
-	{ "raise", (void *)msvcrt_raise },
-	{ "rand", (void *)msvcrt_rand },
-	{ "realloc", (void *)msvcrt_realloc },
-	{ "remove", (void *)msvcrt_remove },
-	{ "rename", (void *)msvcrt_rename },
-	{ "rewind", (void *)msvcrt_rewind },
-	{ "setlocale", (void *)msvcrt_setlocale },
-	{ "setvbuf", (void *)msvcrt_setvbuf },
-	{ "signal", (void *)msvcrt_signal },
-	{ "srand", (void *)msvcrt_srand },
-	{ "strcat", (void *)msvcrt_strcat },
-	{ "strchr", (void *)msvcrt_strchr },
-	{ "strcmp", (void *)msvcrt_strcmp },
-	{ "strcoll", (void *)msvcrt_strcoll },
-	{ "strcpy", (void *)msvcrt_strcpy },
-	{ "strcspn", (void *)msvcrt_strcspn },
-	{ "strerror", (void *)msvcrt_strerror },
-	{ "strftime", (void *)msvcrt_strftime },
-	{ "strlen", (void *)msvcrt_strlen },
-	{ "strncat", (void *)msvcrt_strncat },
-	{ "strncmp", (void *)msvcrt_strncmp },
-	{ "strncpy", (void *)msvcrt_strncpy },
-	{ "strnlen", (void *)msvcrt_strnlen },
-	{ "strpbrk", (void *)msvcrt_strpbrk },
-	{ "strrchr", (void *)msvcrt_strrchr },
-	{ "strspn", (void *)msvcrt_strspn },
-	{ "strstr", (void *)msvcrt_strstr },
-	{ "strtod", (void *)msvcrt_strtod },
-	{ "strtok", (void *)msvcrt_strtok },
-	{ "strtol", (void *)msvcrt_strtol },
-	{ "strtoul", (void *)msvcrt_strtoul },
-	{ "strxfrm", (void *)msvcrt_strxfrm },
-	{ "system", (void *)msvcrt_system },
-	{ "tolower", (void *)msvcrt_tolower },
-	{ "toupper", (void *)msvcrt_toupper },
-	{ "towlower", (void *)msvcrt_towlower },
-	{ "towupper", (void *)msvcrt_towupper },
-	{ "ungetc", (void *)msvcrt_ungetc },
-	{ "ungetwc", (void *)msvcrt_ungetwc },
-	{ "wcscat", (void *)msvcrt_wcscat },
-	{ "wcschr", (void *)msvcrt_wcschr },
-	{ "wcscmp", (void *)msvcrt_wcscmp },
-	{ "wcscoll", (void *)msvcrt_wcscoll },
-	{ "wcscpy", (void *)msvcrt_wcscpy },
-	{ "wcsftime", (void *)msvcrt_wcsftime },
-	{ "wcslen", (void *)msvcrt_wcslen },
-	{ "wcsncmp", (void *)msvcrt_wcsncmp },
-	{ "wcsncpy", (void *)msvcrt_wcsncpy },
-	{ "wcsnlen", (void *)msvcrt_wcsnlen },
-	{ "wcsrchr", (void *)msvcrt_wcsrchr },
-	{ "wcsstr", (void *)msvcrt_wcsstr },
-	{ "wcstombs", (void *)msvcrt_wcstombs },
-	{ "wcsxfrm", (void *)msvcrt_wcsxfrm },
-};
+#define DECL(name, prefix) extern void CDECL prefix##_##name(void);
+UCRTBASE_EXPORTS(DECL)
+
+#define ENTRY(name, prefix) { #name, (void *)prefix##_##name },
+
+static const struct win_export ucrtbase_exports[] = { UCRTBASE_EXPORTS(ENTRY) };
 
 const struct win_dll win_dll_ucrtbase = { "ucrtbase.dll", WIN_EXPORTS(ucrtbase_exports) };
