@@ -351,22 +351,57 @@ START_TEST(zlib_real_dll)
 }
 END_TEST
 
+/* Run fixture `exe` (a Windows-only program) with `argv` and `env`: exit
+ * 0 and the output in tests/fixtures/windows/src/EXPECTED (NULL:
+ * EXE.expected). */
+static void run_expected(const char *exe_name, const char *expected, char **argv, char **env)
+{
+	char path[256];
+	char *exe = fixture(exe_name, ".exe");
+	if (expected)
+		snprintf(path, sizeof(path), "tests/fixtures/windows/src/%s", expected);
+	else
+		snprintf(path, sizeof(path), "tests/fixtures/windows/src/%s.expected", exe_name);
+	char *want = read_file_str(path);
+	ck_assert_ptr_nonnull(want);
+	struct cmd_result got = run_win(exe, argv, env);
+	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
+		      got.status, got.out, got.err, want);
+	cmd_result_free(&got);
+	free(want);
+	free(exe);
+}
+
+/* Run fixture `name` with one argument: a fresh folder as a Windows path
+ * "C:\\..." (the Linux root being C: unless PERSONA_WIN_DRIVE_C says
+ * otherwise; unset here); its output as in NAME.expected. */
+static void run_expected_in_folder(const char *name)
+{
+	unsetenv("PERSONA_WIN_DRIVE_C");
+	char *dir = make_temp_dir(name);
+	char *wdir, exe_arg[128];
+	ck_assert(asprintf(&wdir, "C:%s", dir) > 0);
+	for (char *c = wdir; *c; c++)
+		if (*c == '/')
+			*c = '\\';
+	snprintf(exe_arg, sizeof(exe_arg), "%s.exe", name);
+	char *argv[] = { exe_arg, wdir, NULL };
+	run_expected(name, NULL, argv, environ);
+	free(wdir);
+	rm_rf(dir);
+	free(dir);
+}
+
 /* LoadLibraryA/W, GetModuleHandleA/W, GetProcAddress on a real DLL,
  * against the output Windows gives (loadlib.expected). */
 START_TEST(loadlibrary_real_dll)
 {
-	char *exe = fixture("loadlib", ".exe");
 	if (!have_fixtures || access("/usr/x86_64-w64-mingw32/lib/zlib1.dll", R_OK) != 0)
 		SKIP_TEST("loadlib.exe or zlib1.dll missing (apt-get install libz-mingw-w64)");
-	char *want = read_file_str("tests/fixtures/windows/src/loadlib.expected");
 	char *argv[] = { "loadlib", NULL };
 	setenv("PERSONA_WIN_PATH", "/usr/x86_64-w64-mingw32/lib", 1);
-	struct cmd_result r = run_win(exe, argv, environ);
+	run_expected("loadlib", NULL, argv, environ);
 	unsetenv("PERSONA_WIN_PATH");
-	ck_assert_msg(r.status == 0 && want && !strcmp(r.out, want), "exit %d\n%s%s", r.status, r.out, r.err);
-	cmd_result_free(&r);
-	free(want);
-	free(exe);
 }
 END_TEST
 
@@ -378,18 +413,14 @@ START_TEST(own_dll_exports_and_dllmain)
 	if (!have_fixtures)
 		SKIP_TEST("mingw-w64 fixtures unavailable");
 	char *exe = fixture("usedll", ".exe");
-	char *want = read_file_str("tests/fixtures/windows/src/dll/usedll.expected");
 	char *argv[] = { "usedll", NULL }, *argv2[] = { "usedll", "missing", NULL };
 	unsetenv("PERSONA_WIN_PATH");
-	struct cmd_result r = run_win(exe, argv, environ);
-	ck_assert_msg(r.status == 0 && want && !strcmp(r.out, want), "exit %d\n%s%s", r.status, r.out, r.err);
-	cmd_result_free(&r);
-	r = run_win(exe, argv2, environ);
+	run_expected("usedll", "dll/usedll.expected", argv, environ);
+	struct cmd_result r = run_win(exe, argv2, environ);
 	ck_assert_int_eq(r.status, 126);
 	ck_assert_msg(strstr(r.err, "\"msvcrt.dll\"!\"_wcsrev\""), "%s", r.err);
 	ck_assert_msg(strstr(r.out, "main returns") == NULL, "%s", r.out);
 	cmd_result_free(&r);
-	free(want);
 	free(exe);
 }
 END_TEST
@@ -404,18 +435,14 @@ START_TEST(delay_load_imports)
 	if (!have_fixtures)
 		SKIP_TEST("mingw-w64 fixtures unavailable");
 	char *exe = fixture("delayload", ".exe");
-	char *want = read_file_str("tests/fixtures/windows/src/dll/delayload.expected");
 	char *argv[] = { "delayload.exe", NULL }, *argv2[] = { "delayload.exe", "missing", NULL };
 	unsetenv("PERSONA_WIN_PATH");
-	struct cmd_result r = run_win(exe, argv, environ);
-	ck_assert_msg(r.status == 0 && want && !strcmp(r.out, want), "exit %d\n%s%s", r.status, r.out, r.err);
-	cmd_result_free(&r);
-	r = run_win(exe, argv2, environ);
+	run_expected("delayload", "dll/delayload.expected", argv, environ);
+	struct cmd_result r = run_win(exe, argv2, environ);
 	ck_assert_msg(r.status == 126 && contains(r.out, "calling into nosuch.dll\n") && !contains(r.out, "not reached") &&
 			      contains(r.err, "0xc06d007e"),
 		      "exit %d\n--- stdout:\n%s\n--- stderr:\n%s", r.status, r.out, r.err);
 	cmd_result_free(&r);
-	free(want);
 	free(exe);
 }
 END_TEST
@@ -431,16 +458,9 @@ START_TEST(peb_module_lists)
 {
 	if (!have_fixtures)
 		SKIP_TEST("mingw-w64 fixtures unavailable");
-	char *exe = fixture("ldrwalk", ".exe");
-	char *want = read_file_str("tests/fixtures/windows/src/dll/ldrwalk.expected");
 	char *argv[] = { "ldrwalk.exe", NULL };
 	unsetenv("PERSONA_WIN_PATH");
-	struct cmd_result r = run_win(exe, argv, environ);
-	ck_assert_msg(r.status == 0 && want && !strcmp(r.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s", r.status,
-		      r.out, r.err);
-	cmd_result_free(&r);
-	free(want);
-	free(exe);
+	run_expected("ldrwalk", "dll/ldrwalk.expected", argv, environ);
 }
 END_TEST
 
@@ -493,26 +513,7 @@ START_TEST(win32_files_and_listing)
 {
 	if (!have_fixtures)
 		SKIP_TEST("mingw-w64 fixtures unavailable");
-	unsetenv("PERSONA_WIN_DRIVE_C");
-	char *dir = make_temp_dir("winfiles");
-	char *wdir;
-	ck_assert(asprintf(&wdir, "C:%s", dir) > 0);
-	for (char *c = wdir; *c; c++)
-		if (*c == '/')
-			*c = '\\';
-	char *exe = fixture("win_files", ".exe");
-	char *want = read_file_str("tests/fixtures/windows/src/win_files.expected");
-	ck_assert_ptr_nonnull(want);
-	char *argv[] = { "win_files.exe", wdir, NULL };
-	struct cmd_result got = run_win(exe, argv, environ);
-	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
-		      got.status, got.out, got.err, want);
-	cmd_result_free(&got);
-	free(want);
-	free(exe);
-	free(wdir);
-	rm_rf(dir);
-	free(dir);
+	run_expected_in_folder("win_files");
 }
 END_TEST
 
@@ -525,45 +526,9 @@ START_TEST(win32_file_information_and_wide_crt)
 {
 	if (!have_fixtures)
 		SKIP_TEST("mingw-w64 fixtures unavailable");
-	unsetenv("PERSONA_WIN_DRIVE_C");
-	char *dir = make_temp_dir("winfileinfo");
-	char *wdir;
-	ck_assert(asprintf(&wdir, "C:%s", dir) > 0);
-	for (char *c = wdir; *c; c++)
-		if (*c == '/')
-			*c = '\\';
-	char *exe = fixture("win_fileinfo", ".exe");
-	char *want = read_file_str("tests/fixtures/windows/src/win_fileinfo.expected");
-	ck_assert_ptr_nonnull(want);
-	char *argv[] = { "win_fileinfo.exe", wdir, NULL };
-	struct cmd_result got = run_win(exe, argv, environ);
-	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
-		      got.status, got.out, got.err, want);
-	cmd_result_free(&got);
-	free(want);
-	free(exe);
-	free(wdir);
-	rm_rf(dir);
-	free(dir);
+	run_expected_in_folder("win_fileinfo");
 }
 END_TEST
-
-/* Run fixture `name` (a Windows-only program) with `argv` and `env`: exit
- * 0 and the output in tests/fixtures/windows/src/NAME.expected. */
-static void run_expected(const char *name, char **argv, char **env)
-{
-	char path[256];
-	char *exe = fixture(name, ".exe");
-	snprintf(path, sizeof(path), "tests/fixtures/windows/src/%s.expected", name);
-	char *want = read_file_str(path);
-	ck_assert_ptr_nonnull(want);
-	struct cmd_result got = run_win(exe, argv, env);
-	ck_assert_msg(got.status == 0 && !strcmp(got.out, want), "exit %d\n--- stdout:\n%s\n--- stderr:\n%s\n--- expected:\n%s",
-		      got.status, got.out, got.err, want);
-	cmd_result_free(&got);
-	free(want);
-	free(exe);
-}
 
 /* bcrypt.dll's random numbers (BCryptGenRandom by handle and system
  * preferred, misuse answered with its NTSTATUS); equal to wine64's. */
@@ -572,7 +537,7 @@ START_TEST(bcrypt_random)
 	if (!have_fixtures)
 		SKIP_TEST("mingw-w64 fixtures unavailable");
 	char *argv[] = { "win_bcrypt.exe", NULL };
-	run_expected("win_bcrypt", argv, environ);
+	run_expected("win_bcrypt", NULL, argv, environ);
 }
 END_TEST
 
@@ -585,7 +550,7 @@ START_TEST(unicode_program_and_environment)
 		SKIP_TEST("mingw-w64 fixtures unavailable");
 	char *argv[] = { "win_unicode.exe", "h\xc3\xa9llo w\xc3\xb6rld", "-x", NULL };
 	char *env[] = { "PERSONA_UNICODE_VAR=valeur", "PATH=/usr/bin:/bin", NULL };
-	run_expected("win_unicode", argv, env);
+	run_expected("win_unicode", NULL, argv, env);
 }
 END_TEST
 
@@ -605,7 +570,7 @@ START_TEST(win32_time_system_console)
 		if (*c == '/')
 			*c = '\\';
 	char *argv[] = { "win_system.exe", wpath, NULL };
-	run_expected("win_system", argv, environ);
+	run_expected("win_system", NULL, argv, environ);
 	free(wpath);
 	rm_rf(dir);
 	free(dir);
