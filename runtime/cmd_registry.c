@@ -39,6 +39,22 @@ static int tls_arg(const char *arg, bool *out)
 	return 0;
 }
 
+/* The registry options of pull and push: their getopt rows and their
+ * usage lines (login takes the same but --creds). */
+#define REGISTRY_OPTIONS                                                   \
+	{ "tls-verify", optional_argument, NULL, P_TLS },                  \
+	{ "creds", required_argument, NULL, P_CREDS },                     \
+	{ "cert-dir", required_argument, NULL, P_CERTS },                  \
+	{ "authfile", required_argument, NULL, P_AUTHFILE },               \
+	{ "timeout", required_argument, NULL, P_TIMEOUT }
+#define REGISTRY_USAGE                                                                                  \
+	"      --tls-verify=false      do not check certificates; plain HTTP when TLS fails\n"               \
+	"      --creds USER:PASS       credentials (default: those 'persona login' stored)\n"                \
+	"      --authfile FILE         the auth file (default: $REGISTRY_AUTH_FILE,\n"                       \
+	"                              else $XDG_RUNTIME_DIR/containers/auth.json)\n"                        \
+	"      --cert-dir DIR          CA certificates (hashed, as c_rehash makes)\n"                        \
+	"      --timeout SECONDS       give up on a stalled connection (default 30)\n"
+
 /* The registry options pull, push and login share: 1 when `c` is one of
  * them (its value taken into *ro), 0 when not, -1 after a message on a
  * bad value. */
@@ -74,25 +90,16 @@ int cmd_pull(int argc, char **argv)
 		"in place on a terminal, else one line per blob.\n\n"
 		"Options:\n"
 		"      --platform linux/amd64  the only platform for now\n"
-		"      --tls-verify=false      do not check certificates; plain HTTP when TLS fails\n"
-		"      --creds USER:PASS       credentials (default: those 'persona login' stored)\n"
-		"      --authfile FILE         the auth file (default: $REGISTRY_AUTH_FILE,\n"
-		"                              else $XDG_RUNTIME_DIR/containers/auth.json)\n"
-		"      --cert-dir DIR          CA certificates (hashed, as c_rehash makes)\n"
-		"      --timeout SECONDS       give up on a stalled connection (default 30)\n"
+		REGISTRY_USAGE
 		"      --max-layer-size SIZE   refuse a layer that expands beyond SIZE (default 64g)\n"
 		"      --store DIR             the image store (default /var/lib/persona/store)\n"
 		"  -q, --quiet                 print only the image name\n"
 		"      --help                  this text\n";
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, OPT_STORE },
-		{ "authfile", required_argument, NULL, P_AUTHFILE },
 		{ "max-layer-size", required_argument, NULL, OPT_MAXSIZE },
 		{ "platform", required_argument, NULL, P_PLATFORM },
-		{ "tls-verify", optional_argument, NULL, P_TLS },
-		{ "creds", required_argument, NULL, P_CREDS },
-		{ "cert-dir", required_argument, NULL, P_CERTS },
-		{ "timeout", required_argument, NULL, P_TIMEOUT },
+		REGISTRY_OPTIONS,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -159,22 +166,13 @@ int cmd_push(int argc, char **argv)
 		"a reference (registry/name:tag), by default IMAGE's own name.  Blobs the\n"
 		"registry has are not sent again.\n\n"
 		"Options:\n"
-		"      --tls-verify=false      do not check certificates; plain HTTP when TLS fails\n"
-		"      --creds USER:PASS       credentials (default: those 'persona login' stored)\n"
-		"      --authfile FILE         the auth file (default: $REGISTRY_AUTH_FILE,\n"
-		"                              else $XDG_RUNTIME_DIR/containers/auth.json)\n"
-		"      --cert-dir DIR          CA certificates (hashed, as c_rehash makes)\n"
-		"      --timeout SECONDS       give up on a stalled connection (default 30)\n"
+		REGISTRY_USAGE
 		"      --store DIR             the image store (default /var/lib/persona/store)\n"
 		"  -q, --quiet                 print only the pushed name\n"
 		"      --help                  this text\n";
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, OPT_STORE },
-		{ "tls-verify", optional_argument, NULL, P_TLS },
-		{ "creds", required_argument, NULL, P_CREDS },
-		{ "cert-dir", required_argument, NULL, P_CERTS },
-		{ "authfile", required_argument, NULL, P_AUTHFILE },
-		{ "timeout", required_argument, NULL, P_TIMEOUT },
+		REGISTRY_OPTIONS,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
