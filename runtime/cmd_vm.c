@@ -16,6 +16,9 @@
 #include "runtime/commands.h"
 
 #define VM_DEFAULT_MEMORY (256ULL << 20)
+/* Free space on a workload's root disk for its writes (sparse: it costs
+ * the host only what the guest writes). */
+#define VM_ROOT_ROOM (1ULL << 30)
 
 static const char vm_usage[] =
 	"Usage: persona vm run --kernel FILE [OPTIONS]\n"
@@ -35,9 +38,10 @@ static const char vm_usage[] =
 	"  --memory SIZE        guest memory, 4m to 3g (default 256m)\n"
 	"  --virtio-console     add a virtio console (its output goes to stdout too)\n"
 	"  --rng                add a virtio entropy device (the host's getrandom)\n"
-	"  --rootfs DIR|IMAGE   run CMD from DIR in the guest: DIR and persona's guest init become\n"
-	"                       the initramfs; the kernel defaults to the bundled one.  DIR\n"
-	"                       or an image of the store (\"busybox\": the default one)\n"
+	"  --rootfs DIR|IMAGE   run CMD from DIR in the guest: DIR becomes an ext2 disk (made by\n"
+	"                       mke2fs in $TMPDIR, default /var/tmp, and unlinked at once), its\n"
+	"                       root; the kernel defaults to the bundled one.  DIR or an image\n"
+	"                       of the store (\"busybox\": the default one)\n"
 	"  --workdir DIR, --env NAME=VALUE, --hostname NAME, --user UID[:GID]\n"
 	"                       the command's, with --rootfs\n"
 	"  --help               this text\n"
@@ -93,8 +97,8 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 			   int *status, struct perr *err)
 {
 	struct microvm_config cfg = *base;
-	char kernel[PATH_MAX], init[PATH_MAX], initrd[64], cmdline[2048];
-	int fd;
+	char kernel[PATH_MAX], init[PATH_MAX], initrd[64], disk[64], cmdline[2048];
+	int fd, disk_fd;
 
 	if (!w->args || !w->args[0])
 		return perr_set(err, 0, "no command to run");
@@ -125,7 +129,8 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	for (char *const *e = w->env; e && *e; e++)
 		if (cmdline_add(cmdline, sizeof(cmdline), "persona.env=", *e, err) < 0)
 			return -1;
-	if (cmdline_add(cmdline, sizeof(cmdline), "", "--", err) < 0)
+	if (cmdline_add(cmdline, sizeof(cmdline), "persona.root=", "/dev/vda", err) < 0 ||
+	    cmdline_add(cmdline, sizeof(cmdline), "", "--", err) < 0)
 		return -1;
 	for (char *const *a = w->args; *a; a++)
 		if (cmdline_add(cmdline, sizeof(cmdline), "", *a, err) < 0)
@@ -135,12 +140,26 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	cfg.split_output = true;
 	cfg.console_tty = true;
 	cfg.virtio_console = false;
-	if (microvm_initramfs(rootfs, init, "persona-init", &fd, err) < 0)
+	/* The root: an ext2 disk of the tree (the guest kernel maps a file's
+	 * pages as virtio-blk fills them); the initramfs: the guest init
+	 * alone, which mounts the disk and switches to it. */
+	const char *tmpdir = getenv("TMPDIR");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/var/tmp";
+	if (microvm_root_disk(rootfs, tmpdir, VM_ROOT_ROOM, &disk_fd, err) < 0)
 		return -1;
+	if (microvm_initramfs(NULL, init, "persona-init", &fd, err) < 0) {
+		close(disk_fd);
+		return -1;
+	}
 	snprintf(initrd, sizeof(initrd), "/proc/self/fd/%d", fd);
+	snprintf(disk, sizeof(disk), "/proc/self/fd/%d", disk_fd);
 	cfg.initrd = initrd;
+	cfg.disk = disk;
+	cfg.disk_ro = false;
 	int rc = microvm_run(&cfg, status, err);
 	close(fd);
+	close(disk_fd);
 	return rc;
 }
 

@@ -138,16 +138,16 @@ int microvm_initramfs(const char *rootfs, const char *init, const char *init_nam
 	struct stat sb;
 	int rc = -1;
 
-	if (stat(rootfs, &sb) < 0)
+	if (rootfs && stat(rootfs, &sb) < 0)
 		return perr_set(err, errno, "root filesystem %s", rootfs);
-	if (!S_ISDIR(sb.st_mode))
+	if (rootfs && !S_ISDIR(sb.st_mode))
 		return perr_set(err, ENOTDIR, "root filesystem %s", rootfs);
 	c.fd = memfd_create("persona-initramfs", MFD_CLOEXEC);
 	if (c.fd < 0)
 		return perr_set(err, errno, "initramfs: memfd_create");
-	c.root_len = strlen(rootfs);
+	c.root_len = rootfs ? strlen(rootfs) : 0;
 	cur = &c;
-	if (nftw(rootfs, walk_one, 32, FTW_PHYS) != 0 || c.failed) {
+	if (rootfs && (nftw(rootfs, walk_one, 32, FTW_PHYS) != 0 || c.failed)) {
 		if (!c.failed)
 			perr_set(err, errno, "initramfs: walking %s", rootfs);
 		goto out;

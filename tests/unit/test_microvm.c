@@ -518,6 +518,17 @@ START_TEST(bad_disk_unreadable)
 }
 END_TEST
 
+/* The root disk is made in $TMPDIR: one that cannot take it is named. */
+START_TEST(bad_root_disk_tmpdir)
+{
+	NEED_KVM();
+	setenv("TMPDIR", "/nonexistent", 1);
+	bad_input("root disk: cannot create a file in /nonexistent: No such file or directory", "--kernel", guest(),
+		  "--rootfs", "busybox", "--", "true", NULL);
+	unsetenv("TMPDIR");
+}
+END_TEST
+
 START_TEST(bad_memory_too_small)
 {
 	NEED_KVM();
@@ -713,13 +724,21 @@ START_TEST(bundled_kernel_runs_a_workload)
 	assert_err(&r, "persona-init: no-such-command: error 2 (No such file or directory)\n");
 	cmd_result_free(&r);
 	/* persona run --isolation vm: the image and spec of a container run
-	 * (-e, -w), in the VM; the workload's status is persona's */
+	 * (-e, -w), in the VM; the workload's status is persona's; the root
+	 * (an ext2 disk made in $TMPDIR and unlinked at once) is writable,
+	 * and nothing of it stays in $TMPDIR */
+	char tmpdir[] = "/tmp/persona-vmtmp-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	setenv("TMPDIR", tmpdir, 1);
 	r = persona_t(240, NULL, &timed_out, "run", "--rm", "--isolation", "vm", "-e", "X=from run", "-w", "/tmp",
-		      "busybox", "sh", "-c", "echo hi; echo $X; pwd; exit 5", NULL);
+		      "busybox", "sh", "-c", "echo hi; echo $X; pwd; echo written > /etc/new; cat /etc/new; exit 5",
+		      NULL);
+	unsetenv("TMPDIR");
 	ck_assert_msg(!timed_out, "the guest did not finish in 240 s; stdout %s stderr %s", r.out, r.err);
 	ck_assert_msg(r.status == 5, "status %d; stdout %s stderr %s", r.status, r.out, r.err);
-	ck_assert_str_eq(r.out, "hi\nfrom run\n/tmp\n");
+	ck_assert_str_eq(r.out, "hi\nfrom run\n/tmp\nwritten\n");
 	cmd_result_free(&r);
+	ck_assert_msg(rmdir(tmpdir) == 0, "%s: %s (the root disk left behind?)", tmpdir, strerror(errno));
 	/* options a micro-VM does not take yet: refused, nothing started */
 	r = persona_t(30, NULL, &timed_out, "run", "--rm", "--isolation", "vm", "-v", "/tmp:/x", "busybox", "true", NULL);
 	ck_assert_int_eq(r.status, 125);
@@ -765,6 +784,7 @@ Suite *make_suite(void)
 	tcase_add_test(bad, bad_initrd_does_not_fit);
 	tcase_add_test(bad, bad_disk_unreadable);
 	tcase_add_test(bad, bad_memory_too_small);
+	tcase_add_test(bad, bad_root_disk_tmpdir);
 	tcase_add_test(bad, bad_usage);
 	tcase_add_test(bad, image_label_asks_for_the_vm);
 	tcase_add_test(bad, isolation_auto_falls_back_to_the_vm);

@@ -13,9 +13,13 @@
  * command line (/proc/cmdline), double-quoted where they hold spaces:
  *   persona.hostname=NAME  persona.workdir=DIR  persona.user=UID:GID
  *   persona.env=NAME=VALUE (repeated)
+ *   persona.root=DEVICE  persona.rootfstype=TYPE (default ext2)
  * and the command itself after "--" (read from /proc/cmdline, not from
  * init's argv: the kernel also hands init every parameter it does not
  * know, such as x86's "noxsave").
+ * With persona.root, the initramfs holds only this program: it mounts
+ * DEVICE (the virtio-blk disk persona made of the image, /dev/vda) and
+ * makes it the root, as switch_root(8) does, before anything else.
  * It mounts /proc, /sys, /dev (devtmpfs), /dev/pts and /tmp, sets the
  * hostname, runs the command (stdin the console, stdout /dev/hvc0 and
  * stderr /dev/hvc1 when persona gave those virtio consoles) with that environment, user and directory
@@ -49,8 +53,10 @@
 #define SYS_setuid 105
 #define SYS_setgid 106
 #define SYS_setsid 112
+#define SYS_chroot 161
 #define SYS_sync 162
 #define SYS_mount 165
+#define SYS_umount2 166
 #define SYS_reboot 169
 #define SYS_sethostname 170
 #define SYS_ioperm 173
@@ -64,6 +70,9 @@
 #define MS_NOSUID 2
 #define MS_NODEV 4
 #define MS_NOEXEC 8
+#define MS_NOATIME 1024
+#define MS_MOVE 8192
+#define MNT_DETACH 2
 #define TCGETS 0x5401
 #define TCSETS 0x5402
 #define ONLCR 0x4
@@ -319,6 +328,34 @@ static __attribute__((noreturn)) void run_child(char **cmd, char **env, const ch
 		;
 }
 
+/* Make the file system on `dev` the root: mount it on /newroot (devtmpfs
+ * lends the device node), drop the initramfs's /proc and /dev, move the
+ * mount onto / and chroot there.  The initramfs stays underneath, one
+ * small file.  Any failure ends the VM: no root, no workload. */
+static void switch_root(const char *dev, const char *type)
+{
+	long rc;
+
+	mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	sys(SYS_mkdir, "/newroot", 0755, 0);
+	/* noatime: the disk is the run's own, and every atime update would
+	 * be an inode written back. */
+	rc = sys6(SYS_mount, (long)dev, (long)"/newroot", (long)type, MS_NOATIME, 0, 0);
+	if (rc < 0) {
+		say("cannot mount the root file system", dev, rc);
+		report(125);
+	}
+	sys(SYS_umount2, "/dev", MNT_DETACH, 0);
+	sys(SYS_umount2, "/proc", MNT_DETACH, 0);
+	if ((rc = sys(SYS_chdir, "/newroot", 0, 0)) < 0 ||
+	    (rc = sys6(SYS_mount, (long)"/newroot", (long)"/", 0, MS_MOVE, 0, 0)) < 0 ||
+	    (rc = sys(SYS_chroot, ".", 0, 0)) < 0 || (rc = sys(SYS_chdir, "/", 0, 0)) < 0) {
+		say("cannot switch to the root file system", dev, rc);
+		report(125);
+	}
+	mount_one("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+}
+
 static __attribute__((noreturn, used)) void init_main(void)
 {
 	static char cmdline[8192];
@@ -331,6 +368,23 @@ static __attribute__((noreturn, used)) void init_main(void)
 	char **cmd = 0;
 
 	mount_one("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+	long fd = sys(SYS_open, "/proc/cmdline", O_RDONLY, 0);
+	if (fd >= 0) {
+		long n = sys(SYS_read, fd, cmdline, sizeof(cmdline) - 1);
+		cmdline[n > 0 ? n : 0] = '\0';
+		sys(SYS_close, fd, 0, 0);
+	}
+	int nw = split_cmdline(cmdline, words, MAX_WORDS);
+	words[nw] = 0;
+	const char *root = 0, *rootfstype = "ext2";
+	for (int i = 0; i < nw && !str_eq(words[i], "--"); i++) {
+		if (has_prefix(words[i], "persona.root="))
+			root = words[i] + 13;
+		else if (has_prefix(words[i], "persona.rootfstype="))
+			rootfstype = words[i] + 19;
+	}
+	if (root)
+		switch_root(root, rootfstype);
 	mount_one("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
 	mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
 	mount_one("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "mode=0620,ptmxmode=0666");
@@ -349,14 +403,6 @@ static __attribute__((noreturn, used)) void init_main(void)
 	if (sys(SYS_ioperm, DEBUG_EXIT_PORT, 2, 1) == 0)
 		__asm__ volatile("outb %0, %1" : : "a"((uint8_t)1), "Nd"((uint16_t)CONSOLE_READY_PORT));
 
-	long fd = sys(SYS_open, "/proc/cmdline", O_RDONLY, 0);
-	if (fd >= 0) {
-		long n = sys(SYS_read, fd, cmdline, sizeof(cmdline) - 1);
-		cmdline[n > 0 ? n : 0] = '\0';
-		sys(SYS_close, fd, 0, 0);
-	}
-	int nw = split_cmdline(cmdline, words, MAX_WORDS);
-	words[nw] = 0;
 	env[0] = path_env;
 	for (int i = 0; i < nw; i++) {
 		char *w = words[i];
