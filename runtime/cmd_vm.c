@@ -56,6 +56,7 @@ struct vm_workload {
 	char *const *env;      /* NULL-terminated NAME=VALUE, or NULL */
 	const char *cwd, *hostname;
 	unsigned uid, gid;
+	char *const *tmpfs;    /* NULL-terminated PATH:OPTIONS, or NULL */
 };
 
 /* `name` next to this binary (the build tree), else in
@@ -129,6 +130,9 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	for (char *const *e = w->env; e && *e; e++)
 		if (cmdline_add(cmdline, sizeof(cmdline), "persona.env=", *e, err) < 0)
 			return -1;
+	for (char *const *t = w->tmpfs; t && *t; t++)
+		if (cmdline_add(cmdline, sizeof(cmdline), "persona.tmpfs=", *t, err) < 0)
+			return -1;
 	if (cmdline_add(cmdline, sizeof(cmdline), "persona.root=", "/dev/vda", err) < 0 ||
 	    cmdline_add(cmdline, sizeof(cmdline), "", "--", err) < 0)
 		return -1;
@@ -161,6 +165,51 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	close(fd);
 	close(disk_fd);
 	return rc;
+}
+
+/* The spec's tmpfs mounts as the guest init takes them, PATH:OPTIONS
+ * (mounts[].destination and options, OCI runtime-spec config.md
+ * "Mounts"), but /dev, which is the guest kernel's devtmpfs there.  Out:
+ * *out, NULL-terminated, strings and array in one allocation. */
+static int spec_tmpfs(const json_t *spec, char ***out, struct perr *err)
+{
+	const json_t *mounts = json_object_get(spec, "mounts"), *m, *o;
+	size_t i, j, n = 0, bytes = 0;
+
+	json_array_foreach(mounts, i, m) {
+		const char *type = json_string_value(json_object_get(m, "type"));
+		const char *dest = json_string_value(json_object_get(m, "destination"));
+		if (!type || strcmp(type, "tmpfs") || !dest || !strcmp(dest, "/dev"))
+			continue;
+		if (strchr(dest, ':'))
+			return perr_set(err, 0, "tmpfs %s: a micro-VM cannot take a path with ':'", dest);
+		n++;
+		bytes += strlen(dest) + 2;
+		json_array_foreach(json_object_get(m, "options"), j, o)
+			bytes += strlen(json_string_value(o) ? json_string_value(o) : "") + 1;
+	}
+	char **v = calloc(1, (n + 1) * sizeof(char *) + bytes);
+	if (!v)
+		return perr_set(err, ENOMEM, "spec");
+	char *p = (char *)(v + n + 1);
+	n = 0;
+	json_array_foreach(mounts, i, m) {
+		const char *type = json_string_value(json_object_get(m, "type"));
+		const char *dest = json_string_value(json_object_get(m, "destination"));
+		if (!type || strcmp(type, "tmpfs") || !dest || !strcmp(dest, "/dev"))
+			continue;
+		v[n++] = p;
+		p = stpcpy(p, dest);
+		*p++ = ':';
+		json_array_foreach(json_object_get(m, "options"), j, o) {
+			if (j)
+				*p++ = ',';
+			p = stpcpy(p, json_string_value(o) ? json_string_value(o) : "");
+		}
+		*p++ = '\0';
+	}
+	*out = v;
+	return 0;
 }
 
 static char **json_strv(const json_t *arr)
@@ -200,6 +249,11 @@ int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char
 		}
 		cfg.memory = (uint64_t)bytes;
 	}
+	char **tmpfs = NULL;
+	if (spec_tmpfs(spec, &tmpfs, &err) < 0) {
+		fprintf(stderr, "persona: vm: %s\n", err.msg);
+		return 125;
+	}
 	args = json_strv(json_object_get(proc, "args"));
 	env = json_strv(json_object_get(proc, "env"));
 	struct vm_workload w = {
@@ -209,6 +263,7 @@ int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char
 		.hostname = json_string_value(json_object_get(spec, "hostname")),
 		.uid = (unsigned)json_integer_value(json_object_get(user, "uid")),
 		.gid = (unsigned)json_integer_value(json_object_get(user, "gid")),
+		.tmpfs = tmpfs,
 	};
 	fflush(stdout);
 	if (!args || !env)
@@ -219,6 +274,7 @@ int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char
 	}
 	free(args);
 	free(env);
+	free(tmpfs);
 	return status;
 }
 

@@ -724,19 +724,21 @@ START_TEST(bundled_kernel_runs_a_workload)
 	assert_err(&r, "persona-init: no-such-command: error 2 (No such file or directory)\n");
 	cmd_result_free(&r);
 	/* persona run --isolation vm: the image and spec of a container run
-	 * (-e, -w), in the VM; the workload's status is persona's; the root
+	 * (-e, -w, --tmpfs), in the VM; the workload's status is persona's; the root
 	 * (an ext2 disk made in $TMPDIR and unlinked at once) is writable,
 	 * and nothing of it stays in $TMPDIR */
 	char tmpdir[] = "/tmp/persona-vmtmp-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	setenv("TMPDIR", tmpdir, 1);
 	r = persona_t(240, NULL, &timed_out, "run", "--rm", "--isolation", "vm", "-e", "X=from run", "-w", "/tmp",
-		      "busybox", "sh", "-c", "echo hi; echo $X; pwd; echo written > /etc/new; cat /etc/new; exit 5",
+		      "--tmpfs", "/scratch/a:size=1m", "busybox", "sh", "-c",
+		      "echo hi; echo $X; pwd; echo written > /etc/new; cat /etc/new; grep /scratch /proc/mounts; exit 5",
 		      NULL);
 	unsetenv("TMPDIR");
 	ck_assert_msg(!timed_out, "the guest did not finish in 240 s; stdout %s stderr %s", r.out, r.err);
 	ck_assert_msg(r.status == 5, "status %d; stdout %s stderr %s", r.status, r.out, r.err);
-	ck_assert_str_eq(r.out, "hi\nfrom run\n/tmp\nwritten\n");
+	ck_assert_str_eq(r.out, "hi\nfrom run\n/tmp\nwritten\n"
+			 "tmpfs /scratch/a tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k 0 0\n");
 	cmd_result_free(&r);
 	ck_assert_msg(rmdir(tmpdir) == 0, "%s: %s (the root disk left behind?)", tmpdir, strerror(errno));
 	/* options a micro-VM does not take yet: refused, nothing started */

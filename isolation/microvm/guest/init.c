@@ -14,6 +14,8 @@
  *   persona.hostname=NAME  persona.workdir=DIR  persona.user=UID:GID
  *   persona.env=NAME=VALUE (repeated)
  *   persona.root=DEVICE  persona.rootfstype=TYPE (default ext2)
+ *   persona.tmpfs=PATH[:OPTIONS] (repeated; mount(8)'s flag words such as
+ *     nosuid or ro, the rest tmpfs's own, such as size=64m or mode=1777)
  * and the command itself after "--" (read from /proc/cmdline, not from
  * init's argv: the kernel also hands init every parameter it does not
  * know, such as x86's "noxsave").
@@ -70,7 +72,12 @@
 #define MS_NOSUID 2
 #define MS_NODEV 4
 #define MS_NOEXEC 8
+#define MS_RDONLY 1
+#define MS_SYNCHRONOUS 16
 #define MS_NOATIME 1024
+#define MS_NODIRATIME 2048
+#define MS_RELATIME (1 << 21)
+#define MS_STRICTATIME (1 << 24)
 #define MS_MOVE 8192
 #define MNT_DETACH 2
 #define TCGETS 0x5401
@@ -328,6 +335,80 @@ static __attribute__((noreturn)) void run_child(char **cmd, char **env, const ch
 		;
 }
 
+/* mkdir -p: each component of the absolute `path` (modified and
+ * restored in place). */
+static void mkdir_p(char *path)
+{
+	for (char *p = path + 1;; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+			*p = '\0';
+			sys(SYS_mkdir, path, 0755, 0);
+			*p = c;
+			if (!c)
+				return;
+		}
+	}
+}
+
+static const struct {
+	const char *word;
+	unsigned long set, clear;
+} mount_flags[] = {
+	{ "ro", MS_RDONLY, 0 },		{ "rw", 0, MS_RDONLY },
+	{ "nosuid", MS_NOSUID, 0 },	{ "suid", 0, MS_NOSUID },
+	{ "nodev", MS_NODEV, 0 },	{ "dev", 0, MS_NODEV },
+	{ "noexec", MS_NOEXEC, 0 },	{ "exec", 0, MS_NOEXEC },
+	{ "sync", MS_SYNCHRONOUS, 0 },	{ "async", 0, MS_SYNCHRONOUS },
+	{ "noatime", MS_NOATIME, 0 },	{ "atime", 0, MS_NOATIME },
+	{ "nodiratime", MS_NODIRATIME, 0 }, { "diratime", 0, MS_NODIRATIME },
+	{ "relatime", MS_RELATIME, 0 }, { "norelatime", 0, MS_RELATIME },
+	{ "strictatime", MS_STRICTATIME, 0 },
+};
+
+/* persona.tmpfs=PATH[:OPTIONS]: the OCI spec's tmpfs mounts (docker's
+ * --tmpfs, /dev/shm).  A failure ends the VM before the workload, as a
+ * container that cannot be made never starts. */
+static void mount_tmpfs(char *arg)
+{
+	static char data[1024];
+	char *opts = arg;
+	unsigned long flags = 0;
+	size_t used = 0;
+
+	while (*opts && *opts != ':')
+		opts++;
+	if (*opts)
+		*opts++ = '\0';
+	while (*opts) {
+		char *w = opts;
+		while (*opts && *opts != ',')
+			opts++;
+		if (*opts)
+			*opts++ = '\0';
+		bool flag = false;
+		for (size_t i = 0; i < sizeof(mount_flags) / sizeof(mount_flags[0]); i++)
+			if (str_eq(w, mount_flags[i].word)) {
+				flags = (flags | mount_flags[i].set) & ~mount_flags[i].clear;
+				flag = true;
+			}
+		size_t len = str_len(w);
+		if (!flag && *w && used + len + 2 < sizeof(data)) {
+			if (used)
+				data[used++] = ',';
+			memcpy(data + used, w, len);
+			used += len;
+		}
+	}
+	data[used] = '\0';
+	mkdir_p(arg);
+	long rc = sys6(SYS_mount, (long)"tmpfs", (long)arg, (long)"tmpfs", (long)flags, (long)data, 0);
+	if (rc < 0) {
+		say("cannot mount a tmpfs on", arg, rc);
+		report(125);
+	}
+}
+
 /* Make the file system on `dev` the root: mount it on /newroot (devtmpfs
  * lends the device node), drop the initramfs's /proc and /dev, move the
  * mount onto / and chroot there.  The initramfs stays underneath, one
@@ -421,6 +502,8 @@ static __attribute__((noreturn, used)) void init_main(void)
 				s++;
 				gid = parse_uint(&s);
 			}
+		} else if (has_prefix(w, "persona.tmpfs=")) {
+			mount_tmpfs(w + 14);
 		} else if (has_prefix(w, "persona.env=") && nenv < MAX_ENV) {
 			if (has_prefix(w + 12, "PATH=")) {
 				env[0] = w + 12;
