@@ -108,7 +108,7 @@ initrd=$tmp/initramfs.cpio
 # not the info lines), and, on kvm_pvm, the parameters persona appends
 # there (machine.c) written out, so that QEMU's guest gets them too.
 pvm=""
-[ -d /sys/module/kvm_pvm ] && pvm=" noxsave clearcpuid=smap,popcnt,cx16,erms,fsrm rodata=off"
+[ -d /sys/module/kvm_pvm ] && pvm=" noxsave clearcpuid=smap,popcnt,cx16,erms,fsrm rodata=off no-kvm-hypercall"
 head="console=ttyS0 earlyprintk=serial loglevel=6 reboot=k panic=-1 rdinit=/persona-init"
 work="-- /bin/echo bench-done"
 line="$head$pvm $work"

@@ -30,8 +30,11 @@ static int check_config(const struct microvm_config *cfg, struct perr *err)
 
 /* kvm_pvm ignores the CPUID persona sets, and its instruction emulator
  * lacks XRSTOR, CLAC/STAC, POPCNT and CMPXCHG16B: a Linux guest is told
- * not to use them. */
-#define PVM_LINUX_PARAMS " noxsave clearcpuid=smap,popcnt,cx16,erms,fsrm rodata=off"
+ * not to use them.  Nor can it make hypercalls (the emulator's VMCALL
+ * only re-patches the instruction and runs it again, a loop with
+ * interrupts off): no-kvm-hypercall (the bundled kernel's patch 0004)
+ * keeps an SMP guest's IPIs on the local APIC. */
+#define PVM_LINUX_PARAMS " noxsave clearcpuid=smap,popcnt,cx16,erms,fsrm rodata=off no-kvm-hypercall"
 
 /* The user's command line, then persona's parameters (the devices; on
  * kvm_pvm the above), kept before a "--": what follows it is init's. */

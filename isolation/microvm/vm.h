@@ -127,11 +127,11 @@ void vm_irq_line(struct vm *vm, int irq, int level);
  * when that range lies wholly in RAM (no overflow), else NULL. */
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
 
-/* --- profile.c: PERSONA_VM_PROFILE=FILE, a sampling profile of vCPU 0 --- */
+/* --- profile.c: PERSONA_VM_PROFILE=FILE, a sampling profile of every vCPU --- */
 struct profile;
 int profile_start(struct vm *vm);              /* after the vCPU threads start */
-void profile_sample(struct vm *vm, struct vcpu *v); /* in vCPU 0's thread, after a kick */
-void profile_stop(struct vm *vm);              /* after they end: writes FILE */
+void profile_sample(struct vm *vm, struct vcpu *v); /* in each vCPU's thread, after a kick */
+void profile_stop(struct vm *vm);              /* after they end: writes FILE, FILE.1... */
 
 /* --- cpu.c: the boot CPU state --------------------------------------- */
 
