@@ -168,8 +168,10 @@ $(BUILD)/persona-guest-init: isolation/microvm/guest/init.c
 # The bundled guest kernel: Debian's linux-source-6.1, tinyconfig plus
 # isolation/microvm/kernel/guest.config and its patches, built once into a
 # cache outside the tree (3-7 minutes on 2 cores), then linked here as
-# $(BUILD)/persona-vmlinux.  Not part of `all` (`make check` builds it, for the
-# suite that boots it): run `make microvm-kernel`.
+# $(BUILD)/persona-vmlinux; and its SMP variant (plus smp.config, for
+# --vcpus above 1) as $(BUILD)/persona-vmlinux-smp.  Not part of `all`
+# (`make check` builds them, for the suite that boots them): run
+# `make microvm-kernel`.
 MICROVM_KERNEL_CACHE ?= /var/cache/persona/kernel
 DEPS += linux-source-6.1 bc flex bison libelf-dev
 .PHONY: microvm-kernel
@@ -177,6 +179,8 @@ microvm-kernel:
 	@mkdir -p $(BUILD)
 	@k=$$(PERSONA_KERNEL_CACHE=$(MICROVM_KERNEL_CACHE) isolation/microvm/kernel/build-kernel.sh) && \
 		ln -sfn "$$k" $(BUILD)/persona-vmlinux && echo "$(BUILD)/persona-vmlinux -> $$k"
+	@k=$$(PERSONA_KERNEL_CACHE=$(MICROVM_KERNEL_CACHE) isolation/microvm/kernel/build-kernel.sh --smp) && \
+		ln -sfn "$$k" $(BUILD)/persona-vmlinux-smp && echo "$(BUILD)/persona-vmlinux-smp -> $$k"
 
 $(BUILD)/tests/unit/test_microvm: $(BUILD)/tests/microvm/guest.elf $(BUILD)/persona $(BUILD)/persona-guest-init
 # ---- end of the micro-VM block --------------------------------------------

@@ -521,8 +521,8 @@ int cmd_run(int argc, char **argv)
 	if (o.isolation && !strcmp(o.isolation, "vm")) {
 		char merged[PATH_MAX];
 		const char *root = rootfs;
-		if (o.detach || o.tty || o.volumes.n) {
-			fprintf(stderr, "persona: --isolation vm: -d, -t and -v do not apply to a micro-VM yet\n");
+		if (o.detach || o.volumes.n) {
+			fprintf(stderr, "persona: --isolation vm: -d and -v do not apply to a micro-VM yet\n");
 			free_opts(&o);
 			return 125;
 		}

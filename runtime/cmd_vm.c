@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct vm_workload {
 	const char *cwd, *hostname;
 	unsigned uid, gid;
 	char *const *tmpfs;    /* NULL-terminated PATH:OPTIONS, or NULL */
+	bool terminal;         /* docker's -t: the console is its terminal */
 };
 
 /* `name` next to this binary (the build tree), else in
@@ -104,12 +106,19 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	if (!w->args || !w->args[0])
 		return perr_set(err, 0, "no command to run");
 	if (!cfg.kernel) {
-		const char *k = getenv("PERSONA_VM_KERNEL");
+		/* More than one vCPU: the SMP variant of the bundled kernel (the
+		 * uniprocessor one boots faster and sees one CPU). */
+		const char *k = getenv(cfg.vcpus > 1 ? "PERSONA_VM_KERNEL_SMP" : "PERSONA_VM_KERNEL");
 		if (k && *k)
 			snprintf(kernel, sizeof(kernel), "%s", k);
+		else if (cfg.vcpus > 1 && find_beside_self("persona-vmlinux-smp", kernel, sizeof(kernel)) == 0)
+			;
 		else if (find_beside_self("persona-vmlinux", kernel, sizeof(kernel)) < 0)
 			return perr_set(err, 0, "no guest kernel: build the bundled one (make microvm-kernel), "
 					"set PERSONA_VM_KERNEL or give --kernel");
+		else if (cfg.vcpus > 1)
+			fprintf(stderr, "persona: vm: no SMP guest kernel (persona-vmlinux-smp; make microvm-kernel "
+				"builds it): the guest sees one CPU\n");
 		cfg.kernel = kernel;
 	}
 	if (find_beside_self("persona-guest-init", init, sizeof(init)) < 0)
@@ -130,6 +139,15 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	for (char *const *e = w->env; e && *e; e++)
 		if (cmdline_add(cmdline, sizeof(cmdline), "persona.env=", *e, err) < 0)
 			return -1;
+	if (w->terminal) {
+		struct winsize ws = { 0 };
+		char size[32];
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+			ws.ws_row = ws.ws_col = 0;
+		snprintf(size, sizeof(size), "%ux%u", ws.ws_row, ws.ws_col);
+		if (cmdline_add(cmdline, sizeof(cmdline), "persona.tty=", size, err) < 0)
+			return -1;
+	}
 	for (char *const *t = w->tmpfs; t && *t; t++)
 		if (cmdline_add(cmdline, sizeof(cmdline), "persona.tmpfs=", *t, err) < 0)
 			return -1;
@@ -141,7 +159,8 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 			return -1;
 	cfg.append = cmdline;
 	cfg.reset_is_failure = true;
-	cfg.split_output = true;
+	cfg.split_output = !w->terminal;
+	cfg.console_terminal = w->terminal;
 	cfg.console_tty = true;
 	cfg.virtio_console = false;
 	/* The root: an ext2 disk of the tree (the guest kernel maps a file's
@@ -264,6 +283,7 @@ int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char
 		.uid = (unsigned)json_integer_value(json_object_get(user, "uid")),
 		.gid = (unsigned)json_integer_value(json_object_get(user, "gid")),
 		.tmpfs = tmpfs,
+		.terminal = json_is_true(json_object_get(proc, "terminal")),
 	};
 	fflush(stdout);
 	if (!args || !env)

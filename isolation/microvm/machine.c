@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "isolation/microvm/vm.h"
@@ -69,6 +70,7 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 		return -1;
 	vm->reset_is_failure = cfg->reset_is_failure;
 	vm->console_tty = cfg->console_tty;
+	vm->console_terminal = cfg->console_terminal;
 	if (serial_create(vm, err) < 0 || i8042_create(vm, err) < 0 || debug_exit_create(vm, err) < 0)
 		return -1;
 	if (cfg->disk && virtio_blk_create(vm, cfg->disk, cfg->disk_ro, err) < 0)
@@ -103,8 +105,19 @@ int microvm_run(const struct microvm_config *cfg, int *status, struct perr *err)
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return perr_set(err, ENOMEM, "vm");
+	/* A terminal for the guest's: every key goes to the guest's tty,
+	 * which echoes, edits lines and turns ^C into SIGINT itself. */
+	struct termios saved, raw;
+	bool restore = cfg->console_terminal && tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (restore) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
 	rc = build_and_run(vm, cfg, status, err);
 	vm_destroy(vm);
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
 	free(vm);
 	return rc;
 }

@@ -45,6 +45,11 @@ struct microvm_config {
 				    workload reads: stdin is held until the
 				    guest writes MICROVM_CONSOLE_READY_PORT,
 				    and its end is sent as ^D */
+	bool console_terminal;   /* the serial console is the workload's
+				    terminal (docker's -t): its output is
+				    written as it comes, not by lines, and
+				    persona's stdin, when a terminal, is in
+				    raw mode while the VM runs */
 	bool reset_is_failure;   /* persona's guest init reports through the
 				    debug-exit port: a reset before that (a
 				    kernel panic) ends with status 125 */

@@ -4,7 +4,6 @@
  * hard links, devices, FIFOs, owners, modes, times and extended
  * attributes), in a sparse temporary file that is unlinked as soon as it
  * is open. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>

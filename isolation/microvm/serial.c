@@ -115,7 +115,8 @@ static void serial_tx(struct serial *s, uint8_t c)
 		return;
 	}
 	s->out[s->out_len++] = (char)c;
-	if (c == '\n' || s->out_len == OUT_BUF)
+	/* A terminal shows prompts and echo as they come. */
+	if (c == '\n' || s->out_len == OUT_BUF || s->vm->console_terminal)
 		serial_flush(s);
 }
 

@@ -8,6 +8,8 @@
 #include <libgen.h>
 #include <limits.h>
 #include <lzma.h>
+#include <poll.h>
+#include <pty.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -751,6 +753,91 @@ START_TEST(bundled_kernel_runs_a_workload)
 }
 END_TEST
 
+/* Read the pty until `want` shows up in what was read (kept in buf), or
+ * `secs` pass. */
+static bool pty_until(int master, char *buf, size_t len, size_t *got, const char *want, int secs)
+{
+	for (int waited = 0; waited < secs * 10;) {
+		buf[*got] = '\0';
+		if (strstr(buf, want))
+			return true;
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0) {
+			waited++;
+			continue;
+		}
+		ssize_t n = read(master, buf + *got, len - 1 - *got);
+		if (n <= 0)
+			return false;
+		*got += (size_t)n;
+	}
+	return false;
+}
+
+/* -t: the serial console is the workload's terminal, as docker's -t
+ * gives one: a shell prompt and echo, the host's window size, the tty
+ * as ttyS0, ^C as SIGINT to the foreground job, the exit status. */
+START_TEST(terminal_session_in_the_vm)
+{
+	char kernel[PATH_MAX], buf[16384];
+	size_t got = 0;
+	int master;
+	struct winsize ws = { .ws_row = 30, .ws_col = 100 };
+
+	NEED_KVM();
+	if (!bundled_kernel(kernel, sizeof(kernel)))
+		SKIP_TEST("no bundled guest kernel (make microvm-kernel builds it, 3-7 minutes)");
+	fflush(NULL);
+	pid_t pid = forkpty(&master, NULL, NULL, &ws);
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl(test_persona_bin(), "persona", "--root", test_state_root(), "run", "--rm", "-t", "--isolation", "vm",
+		      "busybox", "sh", (char *)NULL);
+		_exit(98);
+	}
+	bool prompt = pty_until(master, buf, sizeof(buf), &got, "/ # ", 240);
+	if (prompt) {
+		ck_assert_int_gt(write(master, "stty size; tty; sleep 100\r", 27), 0);
+		ck_assert_msg(pty_until(master, buf, sizeof(buf), &got, "/dev/ttyS0", 60), "%s", buf);
+		sleep(1);
+		ck_assert_int_eq(write(master, "\x03", 1), 1);
+		ck_assert_int_gt(write(master, "echo after-$((1+1))\r", 21), 0);
+		ck_assert_msg(pty_until(master, buf, sizeof(buf), &got, "after-2\r\n", 30), "^C: %s", buf);
+		ck_assert_int_gt(write(master, "exit 4\r", 7), 0);
+	} else {
+		kill(pid, SIGKILL);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	close(master);
+	ck_assert_msg(prompt, "no prompt: %s", buf);
+	ck_assert_msg(strstr(buf, "30 100\r\n/dev/ttyS0\r\n"), "window size and tty: %s", buf);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 4, "status 0x%x: %s", st, buf);
+}
+END_TEST
+
+/* --vcpus 2: the SMP variant of the bundled kernel, and the guest sees
+ * both CPUs (on kvm_pvm: the APs through the real-mode trampoline, IPIs
+ * through the LAPIC, patch 0004). */
+START_TEST(bundled_smp_kernel_sees_every_vcpu)
+{
+	char bin[PATH_MAX], smp[PATH_MAX + 16];
+
+	NEED_KVM();
+	ck_assert_ptr_nonnull(realpath(test_persona_bin(), bin));
+	snprintf(smp, sizeof(smp), "%s/persona-vmlinux-smp", dirname(bin));
+	if (access(smp, R_OK) != 0)
+		SKIP_TEST("no SMP guest kernel (make microvm-kernel builds it, 3-7 minutes)");
+	bool timed_out = false;
+	struct cmd_result r = persona_t(300, NULL, &timed_out, "run", "--rm", "--isolation", "vm", "--vcpus", "2",
+					"busybox", "sh", "-c", "nproc; grep -c ^processor /proc/cpuinfo", NULL);
+	ck_assert_msg(!timed_out, "the guest did not finish in 300 s; stdout %s stderr %s", r.out, r.err);
+	ck_assert_msg(r.status == 0, "status %d; stdout %s stderr %s", r.status, r.out, r.err);
+	ck_assert_str_eq(r.out, "2\n2\n");
+	cmd_result_free(&r);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("microvm");
@@ -792,6 +879,8 @@ Suite *make_suite(void)
 	tcase_add_test(bad, isolation_auto_falls_back_to_the_vm);
 	suite_add_tcase(s, bad);
 	tcase_add_test(stock, bundled_kernel_runs_a_workload);
+	tcase_add_test(stock, bundled_smp_kernel_sees_every_vcpu);
+	tcase_add_test(stock, terminal_session_in_the_vm);
 	tcase_set_timeout(stock, 600);
 	tcase_add_test(stock, stock_kernel_prints_banner_and_command_line);
 	suite_add_tcase(s, stock);

@@ -14,6 +14,9 @@
  *   persona.hostname=NAME  persona.workdir=DIR  persona.user=UID:GID
  *   persona.env=NAME=VALUE (repeated)
  *   persona.root=DEVICE  persona.rootfstype=TYPE (default ext2)
+ *   persona.tty=ROWSxCOLS  (docker's -t: the serial console is the
+ *     workload's terminal, its controlling tty, echo and output mapping
+ *     left on, stdout and stderr there too; 0x0 when the size is unknown)
  *   persona.tmpfs=PATH[:OPTIONS] (repeated; mount(8)'s flag words such as
  *     nosuid or ro, the rest tmpfs's own, such as size=64m or mode=1777)
  * and the command itself after "--" (read from /proc/cmdline, not from
@@ -65,6 +68,7 @@
 
 #define O_RDONLY 0
 #define O_WRONLY 1
+#define O_RDWR 2
 #define O_NOCTTY 0400
 #define ENOENT 2
 #define EINTR 4
@@ -82,6 +86,8 @@
 #define MNT_DETACH 2
 #define TCGETS 0x5401
 #define TCSETS 0x5402
+#define TIOCSCTTY 0x540e
+#define TIOCSWINSZ 0x5414
 #define ONLCR 0x4
 #define ECHO 0x8
 
@@ -312,13 +318,45 @@ static void split_output(void)
 		sys(SYS_close, err, 0, 0);
 }
 
+struct winsize_k {
+	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+/* persona.tty=ROWSxCOLS; NULL: no terminal. */
+static const char *tty_size;
+
 static __attribute__((noreturn)) void run_child(char **cmd, char **env, const char *path, const char *workdir,
 						 unsigned uid, unsigned gid)
 {
 	long rc;
 
 	sys(SYS_setsid, 0, 0, 0);
-	split_output();
+	if (tty_size) {
+		/* The console becomes the session's controlling terminal: ^C
+		 * there is SIGINT to the workload's foreground group. */
+		const char *p = tty_size;
+		struct winsize_k ws = { 0 };
+		ws.ws_row = (uint16_t)parse_uint(&p);
+		if (*p == 'x') {
+			p++;
+			ws.ws_col = (uint16_t)parse_uint(&p);
+		}
+		long fd = sys(SYS_open, "/dev/ttyS0", O_RDWR, 0);
+		if (fd >= 0) {
+			/* The tty itself rather than the kernel's /dev/console
+			 * of the initramfs: ttyname(3) finds it in /dev. */
+			sys(SYS_dup2, fd, 0, 0);
+			sys(SYS_dup2, fd, 1, 0);
+			sys(SYS_dup2, fd, 2, 0);
+			if (fd > 2)
+				sys(SYS_close, fd, 0, 0);
+		}
+		sys(SYS_ioctl, 0, TIOCSCTTY, 1);
+		if (ws.ws_row && ws.ws_col)
+			sys(SYS_ioctl, 0, TIOCSWINSZ, &ws);
+	} else {
+		split_output();
+	}
 	rc = sys(SYS_chdir, workdir, 0, 0);
 	if (rc < 0) {
 		say("workdir", workdir, rc);
@@ -463,6 +501,8 @@ static __attribute__((noreturn, used)) void init_main(void)
 			root = words[i] + 13;
 		else if (has_prefix(words[i], "persona.rootfstype="))
 			rootfstype = words[i] + 19;
+		else if (has_prefix(words[i], "persona.tty="))
+			tty_size = words[i] + 12;
 	}
 	if (root)
 		switch_root(root, rootfstype);
@@ -471,12 +511,13 @@ static __attribute__((noreturn, used)) void init_main(void)
 	mount_one("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "mode=0620,ptmxmode=0666");
 	mount_one("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 
-	raw_output(1);
-	/* The console is the workload's stdin: no echo of what persona feeds
-	 * it; canonical mode stays, so that ^D (the host's end of input)
-	 * ends it. */
+	/* Without a terminal the console is the workload's stdin: no echo of
+	 * what persona feeds it; canonical mode stays, so that ^D (the host's
+	 * end of input) ends it.  With one (-t), a terminal as docker's: echo,
+	 * "\n" written as "\r\n". */
 	struct termios_k t;
-	if (sys(SYS_ioctl, 0, TCGETS, &t) == 0) {
+	if (!tty_size && sys(SYS_ioctl, 0, TCGETS, &t) == 0) {
+		raw_output(1);
 		t.c_lflag &= ~(uint32_t)ECHO;
 		sys(SYS_ioctl, 0, TCSETS, &t);
 	}
