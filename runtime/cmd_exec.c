@@ -232,6 +232,13 @@ int cmd_exec(int argc, char **argv)
 	spec = json_load_path(path, &err);
 	if (!spec)
 		goto fail;
+	/* A micro-VM's process is persona's VMM on the host: nothing to enter. */
+	const char *iso = json_string_value(
+		json_object_get(json_object_get(spec, "annotations"), "io.persona.isolation"));
+	if (iso && !strcmp(iso, "vm")) {
+		perr_set(&err, 0, "container %s runs in a micro-VM: exec cannot reach into it", argv[optind]);
+		goto fail;
+	}
 	json_t *process = json_object_get(spec, "process");
 	snprintf(path, sizeof(path), "/proc/%d/root", st.pid);
 	if (exec_process(process, argv + optind + 1, extra_env, workdir, user, tty, path, &err) < 0)

@@ -405,7 +405,160 @@ fail:
 
 /* -d: the monitor is a child in its own session; we wait only for the
  * outcome of create and start, then print the ID. */
-static int run_detached(struct state *st, json_t *spec, const struct run_opts *o)
+/* The VM's process, for the signal handler: what the monitor is sent
+ * (stop, kill, ^C) goes to it. */
+static volatile pid_t vm_child;
+
+static void forward_signal(int sig)
+{
+	if (vm_child > 0)
+		kill(vm_child, sig);
+}
+
+/* Send the error of a run that never started to `report` (run_detached's
+ * pipe): status byte, then the message. */
+static void report_failure(int report, int status, const char *msg)
+{
+	char buf[PERR_MSG_MAX + 8];
+	int n = snprintf(buf, sizeof(buf), "%c%s", (char)status, msg);
+	if (write(report, buf, (size_t)n) != n) {
+		/* The waiting persona is gone. */
+	}
+	close(report);
+}
+
+/* --isolation vm: the monitor of a micro-VM, as run_container() is of a
+ * container.  The VM runs in a child (its PID is the state's pid: stop
+ * and kill signal it, and a VM that gets a signal ends, powered off);
+ * this process records its start and end in the state.  The child tells
+ * through a pipe when the VM is built; if it never is (a bad kernel,
+ * memory that does not fit, ...), nothing is left of the run: the state
+ * goes, and the error is reported (for -d, from the log, to the waiting
+ * persona). */
+static int run_vm(struct state *st, json_t *spec, const struct run_opts *o, int report)
+{
+	char merged[PATH_MAX], logpath[PATH_MAX];
+	const char *root = o->rootfs;
+	struct perr err = { 0 };
+	int started[2] = { -1, -1 }, logfd = -1, status = 125;
+
+	if (o->lowerdirs) {
+		status = image_merged_root(o->image, merged, sizeof(merged));
+		if (status) {
+			state_remove(st, NULL);
+			if (report >= 0)
+				report_failure(report, status, "the image's layers could not be stacked");
+			return status;
+		}
+		root = merged;
+	}
+	snprintf(logpath, sizeof(logpath), "%s/container.log", st->dir);
+	if (o->detach && (logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0)
+		perr_set(&err, errno, "%s", logpath);
+	else if (pipe2(started, O_CLOEXEC) < 0)
+		perr_set(&err, errno, "pipe");
+	st->monitor = getpid();
+	st->monitor_start = proc_start_time(st->monitor);
+	pid_t pid = err.msg[0] ? -1 : fork();
+	if (pid == 0) {
+		close(started[0]);
+		if (logfd >= 0) {
+			int devnull = open("/dev/null", O_RDONLY);
+			if (devnull >= 0)
+				dup2(devnull, STDIN_FILENO);
+			dup2(logfd, STDOUT_FILENO);
+			dup2(logfd, STDERR_FILENO);
+		}
+		_exit(vm_run_spec(root, spec, o->vm_kernel, o->vcpus, o->memory, started[1]) & 0xff);
+	}
+	if (pid < 0 && !err.msg[0])
+		perr_set(&err, errno, "fork");
+	if (started[1] >= 0)
+		close(started[1]);
+	char byte;
+	ssize_t n = -1;
+	if (pid > 0) {
+		vm_child = pid;
+		struct sigaction sa = { .sa_handler = forward_signal };
+		sigemptyset(&sa.sa_mask);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGUSR1 ||
+			    sig == SIGUSR2)
+				sigaction(sig, &sa, NULL);
+		do
+			n = read(started[0], &byte, 1);
+		while (n < 0 && errno == EINTR);
+	}
+	if (started[0] >= 0)
+		close(started[0]);
+	if (n == 1) {
+		st->pid = pid;
+		st->pid_start = proc_start_time(pid);
+		snprintf(st->status, sizeof(st->status), "running");
+		state_now(st->started);
+		if (state_save(st, &err) < 0)
+			perr_print(&err);
+		if (report >= 0) {
+			if (write(report, "", 1) != 1) {
+				/* The waiting persona is gone; carry on. */
+			}
+			close(report);
+			report = -1;
+		}
+	}
+	int wst = 0;
+	if (pid > 0)
+		while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+			;
+	if (pid > 0)
+		status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
+	if (root == merged)
+		image_merged_release(merged);
+	if (n != 1) {
+		/* Never started: the child said why (on stderr, or in the log
+		 * for -d); nothing of the run stays. */
+		char msg[PERR_MSG_MAX] = "";
+		if (err.msg[0]) {
+			snprintf(msg, sizeof(msg), "%s", err.msg);
+		} else if (logfd >= 0) {
+			int in = open(logpath, O_RDONLY | O_CLOEXEC);
+			ssize_t got = in >= 0 ? read(in, msg, sizeof(msg) - 1) : -1;
+			msg[got > 0 ? got : 0] = '\0';
+			if (in >= 0)
+				close(in);
+			size_t len = strlen(msg);
+			while (len && msg[len - 1] == '\n')
+				msg[--len] = '\0';
+		}
+		if (logfd >= 0)
+			close(logfd);
+		state_remove(st, NULL);
+		if (status == 0)
+			status = 125;
+		if (report >= 0)
+			report_failure(report, status, !strncmp(msg, "persona: ", 9) ? msg + 9 : msg);
+		else if (err.msg[0])
+			fprintf(stderr, "persona: %s\n", err.msg);
+		return status;
+	}
+	if (logfd >= 0)
+		close(logfd);
+	st->exit_code = status;
+	snprintf(st->status, sizeof(st->status), "stopped");
+	state_now(st->finished);
+	int lock = state_lock(st, &err);
+	if (st->autoremove)
+		state_remove(st, &err);
+	else
+		state_save(st, &err);
+	if (lock >= 0)
+		close(lock);
+	return status;
+}
+
+typedef int (*runner_fn)(struct state *st, json_t *spec, const struct run_opts *o, int report);
+
+static int run_detached(struct state *st, json_t *spec, const struct run_opts *o, runner_fn run)
 {
 	int p[2];
 	pid_t pid;
@@ -433,7 +586,7 @@ static int run_detached(struct state *st, json_t *spec, const struct run_opts *o
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		_exit(run_container(st, spec, o, p[1]) & 0xff);
+		_exit(run(st, spec, o, p[1]) & 0xff);
 	}
 	close(p[1]);
 	n = read(p[0], buf, sizeof(buf) - 1);
@@ -518,29 +671,13 @@ int cmd_run(int argc, char **argv)
 	if (o.isolation && !strcmp(o.isolation, "auto"))
 		o.isolation = auto_isolation();
 	/* --isolation vm: the same spec, in persona's micro-VM (cmd_vm.c) */
-	if (o.isolation && !strcmp(o.isolation, "vm")) {
-		char merged[PATH_MAX];
-		const char *root = rootfs;
-		if (o.detach || o.volumes.n) {
-			fprintf(stderr, "persona: --isolation vm: -d and -v do not apply to a micro-VM yet\n");
-			free_opts(&o);
-			return 125;
-		}
-		if (o.lowerdirs) {
-			r = image_merged_root(o.image, merged, sizeof(merged));
-			if (r) {
-				free_opts(&o);
-				return r;
-			}
-			root = merged;
-		}
-		r = vm_run_spec(root, spec, o.vm_kernel, o.vcpus, o.memory);
-		if (root == merged)
-			image_merged_release(merged);
+	bool vm = o.isolation && !strcmp(o.isolation, "vm");
+	if (vm && o.volumes.n) {
+		fprintf(stderr, "persona: --isolation vm: -v does not apply to a micro-VM yet\n");
 		free_opts(&o);
-		return r;
+		return 125;
 	}
-	if (o.vm_kernel || o.vcpus) {
+	if (!vm && (o.vm_kernel || o.vcpus)) {
 		fprintf(stderr, "persona: --kernel and --vcpus need --isolation vm\n");
 		free_opts(&o);
 		return 125;
@@ -553,12 +690,20 @@ int cmd_run(int argc, char **argv)
 	state_now(st.created);
 	snprintf(st.image, sizeof(st.image), "%s", o.image);
 	command_string(spec, st.command, sizeof(st.command));
+	/* The mark `persona exec` (and whoever reads the bundle) finds. */
+	if (vm) {
+		json_t *ann = json_object_get(spec, "annotations");
+		if (!ann)
+			json_object_set_new(spec, "annotations", ann = json_object());
+		json_object_set_new(ann, "io.persona.isolation", json_string("vm"));
+	}
 	snprintf(path, sizeof(path), "%s/config.json", st.dir);
 	if (json_dump_path_atomic(spec, path, &err) < 0) {
 		state_remove(&st, NULL);
 		goto fail;
 	}
-	r = o.detach ? run_detached(&st, spec, &o) : run_container(&st, spec, &o, -1);
+	runner_fn run = vm ? run_vm : run_container;
+	r = o.detach ? run_detached(&st, spec, &o, run) : run(&st, spec, &o, -1);
 	state_release(&st);
 	free_opts(&o);
 	return r;

@@ -244,10 +244,12 @@ static char **json_strv(const json_t *arr)
 	return v;
 }
 
-int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char *vcpus, const char *memory)
+int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char *vcpus, const char *memory,
+		int ready_fd)
 {
 	json_t *proc = json_object_get(spec, "process"), *user = json_object_get(proc, "user");
-	struct microvm_config cfg = { .kernel = kernel, .vcpus = 1, .memory = VM_DEFAULT_MEMORY };
+	struct microvm_config cfg = { .kernel = kernel, .vcpus = 1, .memory = VM_DEFAULT_MEMORY,
+				      .ready_fd = ready_fd };
 	struct perr err = { 0 };
 	char **args = NULL, **env = NULL;
 	int status = 125;

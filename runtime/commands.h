@@ -16,15 +16,18 @@ int cmd_binfmt(int argc, char **argv);
 int cmd_vm(int argc, char **argv); /* runtime/cmd_vm.c: persona vm run */
 
 /* persona run --isolation vm (runtime/cmd_vm.c): run the spec's process
- * (args, env, cwd, user.uid/gid) and hostname in a micro-VM whose
- * initramfs is `rootfs` plus persona's guest init.  The options as the
- * user gave them, NULL for the default: `kernel` the bundled one
- * (persona-vmlinux next to persona, or $PERSONA_VM_KERNEL), `vcpus` 1,
- * `memory` (docker's size syntax) 256m.  Returns the workload's exit
- * status, or 125 with a message when the VM could not run. */
+ * (args, env, cwd, user.uid/gid, terminal), hostname and tmpfs mounts in
+ * a micro-VM whose root is an ext2 disk made of `rootfs`, with persona's
+ * guest init (docs/microvm.md).  The options as the user gave them, NULL
+ * for the default: `kernel` the bundled one (persona-vmlinux next to
+ * persona, or $PERSONA_VM_KERNEL; the -smp one for more than one vCPU),
+ * `vcpus` 1, `memory` (docker's size syntax) 256m.  `ready_fd` > 0: a
+ * byte is written there once the VM is built, just before its vCPUs run
+ * (0: none).  Returns the workload's exit status, or 125 with a message
+ * on stderr when the VM could not run. */
 struct json_t;
 int vm_run_spec(const char *rootfs, struct json_t *spec, const char *kernel, const char *vcpus,
-		const char *memory);
+		const char *memory, int ready_fd);
 
 /* The image commands, in the persona-image helper: the registry ones in
  * runtime/cmd_registry.c, the store ones in runtime/cmd_image.c. */

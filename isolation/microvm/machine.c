@@ -91,6 +91,9 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 		return -1;
 	if (vm_create_vcpus(vm, vm->pvh_start_info ? img.pvh_entry : img.entry, err) < 0)
 		return -1;
+	if (cfg->ready_fd > 0 && write(cfg->ready_fd, "", 1) != 1) {
+		/* Whoever waits for it is gone; the VM runs anyway. */
+	}
 	*status = vm_run(vm);
 	return 0;
 }

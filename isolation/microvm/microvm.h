@@ -50,6 +50,9 @@ struct microvm_config {
 				    written as it comes, not by lines, and
 				    persona's stdin, when a terminal, is in
 				    raw mode while the VM runs */
+	int ready_fd;            /* > 0: a byte is written to it once the VM
+				    is built, just before the vCPUs run (a
+				    monitor's "started"); 0: none */
 	bool reset_is_failure;   /* persona's guest init reports through the
 				    debug-exit port: a reset before that (a
 				    kernel panic) ends with status 125 */

@@ -816,6 +816,59 @@ START_TEST(terminal_session_in_the_vm)
 }
 END_TEST
 
+/* -d: a VM is a container to ps, logs, stop and rm: its output goes to
+ * the log, stop powers it off (exit 143, SIGTERM's), and one that cannot
+ * be built leaves nothing, with the error on the terminal. */
+START_TEST(detached_vm_lifecycle)
+{
+	char kernel[PATH_MAX];
+
+	NEED_KVM();
+	if (!bundled_kernel(kernel, sizeof(kernel)))
+		SKIP_TEST("no bundled guest kernel (make microvm-kernel builds it, 3-7 minutes)");
+	struct cmd_result r = persona("run", "-d", "--isolation", "vm", "--kernel", "/etc/passwd", "busybox", "true",
+				      NULL);
+	ck_assert_msg(r.status == 125, "status %d: %s", r.status, r.err);
+	assert_err(&r, "not a kernel");
+	ck_assert_str_eq(r.out, "");
+	cmd_result_free(&r);
+	r = persona("ps", "-a", NULL);
+	ck_assert_msg(!strstr(r.out, "busybox"), "a run that never started is listed: %s", r.out);
+	cmd_result_free(&r);
+
+	r = persona("run", "-d", "--isolation", "vm", "--name", "vmd", "busybox", "sh", "-c",
+		    "echo started; sleep 1000", NULL);
+	ck_assert_msg(r.status == 0 && strlen(r.out) == 65, "status %d: %s %s", r.status, r.out, r.err);
+	cmd_result_free(&r);
+	r = persona("ps", NULL);
+	ck_assert_msg(strstr(r.out, " Up ") && strstr(r.out, "vmd"), "%s", r.out);
+	cmd_result_free(&r);
+	bool started = false;
+	for (int i = 0; i < 240 && !started; i++) {
+		r = persona("logs", "vmd", NULL);
+		started = strstr(r.out, "started\n") != NULL;
+		cmd_result_free(&r);
+		if (!started)
+			sleep(1);
+	}
+	ck_assert_msg(started, "no \"started\" in the log in 240 s");
+	r = persona("exec", "vmd", "true", NULL);
+	ck_assert_int_eq(r.status, 125);
+	assert_err(&r, "runs in a micro-VM: exec cannot reach into it");
+	cmd_result_free(&r);
+	r = persona("stop", "-t", "1", "vmd", NULL);
+	ck_assert_int_eq(r.status, 0);
+	cmd_result_free(&r);
+	r = persona("ps", "-a", NULL);
+	ck_assert_msg(strstr(r.out, "Exited (143)") && strstr(r.out, "vmd"), "%s", r.out);
+	cmd_result_free(&r);
+	r = persona("rm", "vmd", NULL);
+	ck_assert_int_eq(r.status, 0);
+	cmd_result_free(&r);
+	assert_no_leftovers();
+}
+END_TEST
+
 /* --vcpus 2: the SMP variant of the bundled kernel, and the guest sees
  * both CPUs (on kvm_pvm: the APs through the real-mode trampoline, IPIs
  * through the LAPIC, patch 0004). */
@@ -881,6 +934,7 @@ Suite *make_suite(void)
 	tcase_add_test(stock, bundled_kernel_runs_a_workload);
 	tcase_add_test(stock, bundled_smp_kernel_sees_every_vcpu);
 	tcase_add_test(stock, terminal_session_in_the_vm);
+	tcase_add_test(stock, detached_vm_lifecycle);
 	tcase_set_timeout(stock, 600);
 	tcase_add_test(stock, stock_kernel_prints_banner_and_command_line);
 	suite_add_tcase(s, stock);
