@@ -71,15 +71,15 @@ static int build_and_run(struct vm *vm, const struct microvm_config *cfg, int *s
 	vm->reset_is_failure = cfg->reset_is_failure;
 	vm->console_tty = cfg->console_tty;
 	vm->console_terminal = cfg->console_terminal;
+	vm->serial_out_fd = cfg->split_output ? STDERR_FILENO : STDOUT_FILENO;
 	if (serial_create(vm, err) < 0 || i8042_create(vm, err) < 0 || debug_exit_create(vm, err) < 0)
 		return -1;
 	if (cfg->disk && virtio_blk_create(vm, cfg->disk, cfg->disk_ro, err) < 0)
 		return -1;
 	if (cfg->virtio_console && virtio_console_create(vm, STDOUT_FILENO, err) < 0)
 		return -1;
-	/* A workload's stdout and stderr: /dev/hvc0 and /dev/hvc1 in the guest. */
-	if (cfg->split_output &&
-	    (virtio_console_create(vm, STDOUT_FILENO, err) < 0 || virtio_console_create(vm, STDERR_FILENO, err) < 0))
+	/* A workload's stdout: /dev/hvc0 in the guest (its stderr: the serial console). */
+	if (cfg->split_output && virtio_console_create(vm, STDOUT_FILENO, err) < 0)
 		return -1;
 	if (cfg->virtio_rng && virtio_rng_create(vm, err) < 0)
 		return -1;

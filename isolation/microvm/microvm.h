@@ -36,8 +36,11 @@ struct microvm_config {
 	bool disk_ro;            /* the guest sees VIRTIO_BLK_F_RO; opened O_RDONLY */
 	const char *append;      /* kernel command line (persona adds its devices) */
 	bool virtio_console;     /* add a virtio console (its output: stdout) */
-	bool split_output;       /* two more: the guest's hvc0 to stdout, hvc1
-				    to stderr (persona's guest init uses them) */
+	bool split_output;       /* one more, the guest's hvc0, to stdout
+				    (persona's guest init gives it to the
+				    workload as its stdout), and the serial
+				    console's output to stderr (the
+				    workload's stderr stays there) */
 	bool virtio_rng;         /* add a virtio entropy device */
 	int vcpus;               /* 1..MICROVM_MAX_VCPUS */
 	uint64_t memory;         /* bytes of guest RAM, MICROVM_MIN..MAX_MEMORY */

@@ -71,7 +71,7 @@ static void serial_flush(struct serial *s)
 {
 	size_t off = 0;
 	while (off < s->out_len) {
-		ssize_t n = write(STDOUT_FILENO, s->out + off, s->out_len - off);
+		ssize_t n = write(s->vm->serial_out_fd, s->out + off, s->out_len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -19,7 +19,7 @@
 #define VIRTIO_ID_RNG 4
 
 #define VIRTIO_MAX_QUEUES 4
-#define VIRTIO_QUEUE_MAX 256  /* QueueNumMax of every queue */
+#define VIRTIO_QUEUE_MAX 256  /* the largest QueueNumMax a device may offer */
 
 /* One buffer of a descriptor chain, already checked: host pointer into
  * guest RAM, length in bytes, and whether the device may write it. */
@@ -41,6 +41,11 @@ struct virtio_ops {
 	const char *name;      /* "virtio-blk": in messages */
 	uint32_t device_id;
 	int nqueues;
+	/* QueueNumMax of its queues (a power of 2, up to VIRTIO_QUEUE_MAX;
+	 * 0: VIRTIO_QUEUE_MAX).  Linux's drivers fill or size for the whole
+	 * queue at probe (a console's receive buffers, a disk's request
+	 * tags), guest-kernel work that a smaller queue saves. */
+	uint16_t queue_max;
 	/* Read `len` bytes of the device configuration space at `off`
 	 * (already checked to lie in the first 256 bytes); NULL: zeros. */
 	void (*config_read)(void *opaque, uint64_t off, uint8_t *data, uint32_t len);

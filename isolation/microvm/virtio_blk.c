@@ -118,6 +118,9 @@ static const struct virtio_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.nqueues = 1,
+	/* Linux sizes its request tags by the queue (half of it without
+	 * indirect descriptors): 32 requests in flight. */
+	.queue_max = 64,
 	.config_read = blk_config_read,
 	.handle = blk_handle,
 };

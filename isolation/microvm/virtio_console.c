@@ -40,6 +40,9 @@ static const struct virtio_ops console_ops = {
 	.name = "virtio-console",
 	.device_id = VIRTIO_ID_CONSOLE,
 	.nqueues = 2,
+	/* Linux fills the receive queue with a page per entry at probe;
+	 * persona sends nothing there (stdin is the 8250's). */
+	.queue_max = 8,
 	.handle = console_handle,
 	.passive_queues = 1U << 0,
 };

@@ -103,14 +103,19 @@ static void device_reset(struct virtio_dev *d)
 	update_irq(d, false);
 }
 
+static unsigned queue_max(const struct virtio_dev *d)
+{
+	return d->ops->queue_max ? d->ops->queue_max : VIRTIO_QUEUE_MAX;
+}
+
 /* Check a queue's rings when the driver makes it ready. */
 static int queue_check(struct virtio_dev *d, struct virtqueue *vq, char *why, size_t len)
 {
 	uint64_t n = vq->num;
 
-	if (n == 0 || n > VIRTIO_QUEUE_MAX || (n & (n - 1)))
-		return snprintf(why, len, "queue size %llu is not a power of 2 up to %d", (unsigned long long)n,
-				VIRTIO_QUEUE_MAX), -1;
+	if (n == 0 || n > queue_max(d) || (n & (n - 1)))
+		return snprintf(why, len, "queue size %llu is not a power of 2 up to %u", (unsigned long long)n,
+				queue_max(d)), -1;
 	if ((vq->desc & 15) || (vq->avail & 1) || (vq->used & 3))
 		return snprintf(why, len, "misaligned ring"), -1;
 	if (!vm_gpa(d->vm, vq->desc, 16 * n) || !vm_gpa(d->vm, vq->avail, 6 + 2 * n) ||
@@ -259,7 +264,7 @@ static uint32_t reg_read(struct virtio_dev *d, uint64_t off)
 		return d->device_features_sel == 0 ? (uint32_t)d->device_features
 		       : d->device_features_sel == 1 ? (uint32_t)(d->device_features >> 32) : 0;
 	case R_QUEUE_NUM_MAX:
-		return have_q ? VIRTIO_QUEUE_MAX : 0;
+		return have_q ? queue_max(d) : 0;
 	case R_QUEUE_READY:
 		return have_q ? vq->ready : 0;
 	case R_INTERRUPT_STATUS:

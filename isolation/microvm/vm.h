@@ -85,6 +85,7 @@ struct vm {
 	bool reset_is_failure;     /* see struct microvm_config */
 	bool console_tty;          /* see struct microvm_config */
 	bool console_terminal;     /* see struct microvm_config */
+	int serial_out_fd;         /* where the 8250's output goes */
 	atomic_bool console_ready; /* MICROVM_CONSOLE_READY_PORT written */
 	struct profile *profile;   /* PERSONA_VM_PROFILE, profile.c */
 	atomic_bool stopping;

@@ -26,8 +26,8 @@
  * DEVICE (the virtio-blk disk persona made of the image, /dev/vda) and
  * makes it the root, as switch_root(8) does, before anything else.
  * It mounts /proc, /sys, /dev (devtmpfs), /dev/pts and /tmp, sets the
- * hostname, runs the command (stdin the console, stdout /dev/hvc0 and
- * stderr /dev/hvc1 when persona gave those virtio consoles) with that environment, user and directory
+ * hostname, runs the command (stdin and stderr the console, stdout
+ * /dev/hvc0 when persona gave that virtio console) with that environment, user and directory
  * (searching PATH as execvp does), waits for it (reaping every orphan, as
  * PID 1 must), and reports the status (docker's convention: the exit
  * code, 128+N for signal N, 126 not executable, 127 not found) through
@@ -298,24 +298,20 @@ static void raw_output(int fd)
 	}
 }
 
-/* persona gives a workload two virtio consoles, hvc0 for its stdout and
- * hvc1 for its stderr, so that they stay apart on the host; without them
- * both go to the serial console. */
+/* persona gives a workload a virtio console, hvc0, for its stdout, and
+ * sends what the serial console prints to its own stderr, so that the two
+ * stay apart on the host (and stdout does not go a byte per port write
+ * through the 8250); without it both go to the serial console. */
 static void split_output(void)
 {
 	long out = sys(SYS_open, "/dev/hvc0", O_WRONLY | O_NOCTTY, 0);
-	long err = out >= 0 ? sys(SYS_open, "/dev/hvc1", O_WRONLY | O_NOCTTY, 0) : -1;
 
-	if (out >= 0 && err >= 0) {
+	if (out >= 0) {
 		raw_output((int)out);
-		raw_output((int)err);
 		sys(SYS_dup2, out, 1, 0);
-		sys(SYS_dup2, err, 2, 0);
 	}
 	if (out > 2)
 		sys(SYS_close, out, 0, 0);
-	if (err > 2)
-		sys(SYS_close, err, 0, 0);
 }
 
 struct winsize_k {
@@ -517,9 +513,9 @@ static __attribute__((noreturn, used)) void init_main(void)
 	 * "\n" written as "\r\n". */
 	struct termios_k t;
 	if (!tty_size && sys(SYS_ioctl, 0, TCGETS, &t) == 0) {
-		raw_output(1);
 		t.c_lflag &= ~(uint32_t)ECHO;
 		sys(SYS_ioctl, 0, TCSETS, &t);
+		raw_output(1);
 	}
 	/* ... and then persona may send it. */
 	if (sys(SYS_ioperm, DEBUG_EXIT_PORT, 2, 1) == 0)
