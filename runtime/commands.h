@@ -21,7 +21,7 @@ int cmd_vm(int argc, char **argv); /* runtime/cmd_vm.c: persona vm run */
  * guest init (docs/microvm.md).  The options as the user gave them, NULL
  * for the default: `kernel` the bundled one (persona-vmlinux next to
  * persona, or $PERSONA_VM_KERNEL; the -smp one for more than one vCPU),
- * `vcpus` 1, `memory` (docker's size syntax) 256m.  `ready_fd` > 0: a
+ * `vcpus` 1, `memory` (docker's size syntax) 128m.  `ready_fd` > 0: a
  * byte is written there once the VM is built, just before its vCPUs run
  * (0: none).  Returns the workload's exit status, or 125 with a message
  * on stderr when the VM could not run. */
