@@ -174,6 +174,8 @@ $(BUILD)/persona-guest-init: isolation/microvm/guest/init.c
 # `make microvm-kernel`.
 MICROVM_KERNEL_CACHE ?= /var/cache/persona/kernel
 DEPS += linux-source-6.1 bc flex bison libelf-dev
+# mke2fs: a workload's root disk (isolation/microvm/rootdisk.c)
+DEPS += e2fsprogs
 .PHONY: microvm-kernel
 microvm-kernel:
 	@mkdir -p $(BUILD)
