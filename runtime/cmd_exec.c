@@ -232,10 +232,10 @@ int cmd_exec(int argc, char **argv)
 	spec = json_load_path(path, &err);
 	if (!spec)
 		goto fail;
-	/* A micro-VM's process is persona's VMM on the host: nothing to enter. */
-	const char *iso = json_string_value(
-		json_object_get(json_object_get(spec, "annotations"), "io.persona.isolation"));
-	if (iso && !strcmp(iso, "vm")) {
+	/* A micro-VM's process is persona's VMM on the host: nothing to enter
+	 * (the mark run_vm() leaves in the state directory). */
+	snprintf(path, sizeof(path), "%s/micro-vm", st.dir);
+	if (access(path, F_OK) == 0) {
 		perr_set(&err, 0, "container %s runs in a micro-VM: exec cannot reach into it", argv[optind]);
 		goto fail;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -405,6 +406,19 @@ fail:
 
 /* -d: the monitor is a child in its own session; we wait only for the
  * outcome of create and start, then print the ID. */
+/* The first option given that a micro-VM does not apply (the guest init
+ * runs the workload as root's user and group ids, with every capability
+ * of the guest kernel, and cgroups are the host's): NULL when none. */
+static const char *vm_unsupported(const struct run_opts *o)
+{
+	return o->volumes.n ? "-v" : o->cap_add.n ? "--cap-add" : o->cap_drop.n ? "--cap-drop"
+	       : o->ulimits.n ? "--ulimit" : o->privileged ? "--privileged" : o->init ? "--init"
+	       : o->seccomp ? "--security-opt seccomp" : o->no_new_privs >= 0 ? "--security-opt no-new-privileges"
+	       : o->network && strcmp(o->network, "none") ? "--network" : o->cpus ? "--cpus"
+	       : o->cpu_shares ? "--cpu-shares" : o->cpuset_cpus ? "--cpuset-cpus" : o->pids_limit ? "--pids-limit"
+	       : o->memory_swap ? "--memory-swap" : NULL;
+}
+
 /* The VM's process, for the signal handler: what the monitor is sent
  * (stop, kill, ^C) goes to it. */
 static volatile pid_t vm_child;
@@ -459,13 +473,43 @@ static int run_vm(struct state *st, json_t *spec, const struct run_opts *o, int 
 		perr_set(&err, errno, "pipe");
 	st->monitor = getpid();
 	st->monitor_start = proc_start_time(st->monitor);
+	/* Saved now, "creating": a state directory without a state file is
+	 * swept by the next persona command after a minute, and the disk of
+	 * a large image may take longer to make. */
+	if (!err.msg[0])
+		state_save(st, &err);
+	/* The mark `persona exec` finds (a file, which no image label can
+	 * forge). */
+	char mark[PATH_MAX];
+	snprintf(mark, sizeof(mark), "%s/micro-vm", st->dir);
+	int mfd = err.msg[0] ? -1 : open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (mfd >= 0)
+		close(mfd);
+	/* -t: the VM sets this terminal raw; whatever ends it, the monitor
+	 * puts it back. */
+	struct termios saved_tty;
+	bool restore_tty = o->tty && tcgetattr(STDIN_FILENO, &saved_tty) == 0;
+	/* What the monitor is sent goes to the VM's process; set before the
+	 * fork, so that nothing falls between. */
+	vm_child = 0;
+	struct sigaction sa = { .sa_handler = forward_signal };
+	sigemptyset(&sa.sa_mask);
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, NULL);
 	pid_t pid = err.msg[0] ? -1 : fork();
 	if (pid == 0) {
+		sa.sa_handler = SIG_DFL;
+		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+			sigaction(forwarded[i], &sa, NULL);
 		close(started[0]);
-		if (logfd >= 0) {
+		/* stdin, as a container's: the caller's only with -i or -t. */
+		if (logfd >= 0 || (!o->interactive && !o->tty)) {
 			int devnull = open("/dev/null", O_RDONLY);
 			if (devnull >= 0)
 				dup2(devnull, STDIN_FILENO);
+		}
+		if (logfd >= 0) {
 			dup2(logfd, STDOUT_FILENO);
 			dup2(logfd, STDERR_FILENO);
 		}
@@ -479,12 +523,6 @@ static int run_vm(struct state *st, json_t *spec, const struct run_opts *o, int 
 	ssize_t n = -1;
 	if (pid > 0) {
 		vm_child = pid;
-		struct sigaction sa = { .sa_handler = forward_signal };
-		sigemptyset(&sa.sa_mask);
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGUSR1 ||
-			    sig == SIGUSR2)
-				sigaction(sig, &sa, NULL);
 		do
 			n = read(started[0], &byte, 1);
 		while (n < 0 && errno == EINTR);
@@ -510,6 +548,9 @@ static int run_vm(struct state *st, json_t *spec, const struct run_opts *o, int 
 	if (pid > 0)
 		while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 			;
+	vm_child = 0;
+	if (restore_tty)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tty);
 	if (pid > 0)
 		status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
 	if (root == merged)
@@ -672,8 +713,9 @@ int cmd_run(int argc, char **argv)
 		o.isolation = auto_isolation();
 	/* --isolation vm: the same spec, in persona's micro-VM (cmd_vm.c) */
 	bool vm = o.isolation && !strcmp(o.isolation, "vm");
-	if (vm && o.volumes.n) {
-		fprintf(stderr, "persona: --isolation vm: -v does not apply to a micro-VM yet\n");
+	const char *not_vm = !vm ? NULL : vm_unsupported(&o);
+	if (not_vm) {
+		fprintf(stderr, "persona: --isolation vm: %s does not apply to a micro-VM yet\n", not_vm);
 		free_opts(&o);
 		return 125;
 	}
@@ -690,13 +732,6 @@ int cmd_run(int argc, char **argv)
 	state_now(st.created);
 	snprintf(st.image, sizeof(st.image), "%s", o.image);
 	command_string(spec, st.command, sizeof(st.command));
-	/* The mark `persona exec` (and whoever reads the bundle) finds. */
-	if (vm) {
-		json_t *ann = json_object_get(spec, "annotations");
-		if (!ann)
-			json_object_set_new(spec, "annotations", ann = json_object());
-		json_object_set_new(ann, "io.persona.isolation", json_string("vm"));
-	}
 	snprintf(path, sizeof(path), "%s/config.json", st.dir);
 	if (json_dump_path_atomic(spec, path, &err) < 0) {
 		state_remove(&st, NULL);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/parse.h"
+#include "isolation/rootfs.h"
 #include "isolation/microvm/microvm.h"
 #include "runtime/commands.h"
 
@@ -42,7 +43,7 @@ static const char vm_usage[] =
 	"  --virtio-console     add a virtio console (its output goes to stdout too)\n"
 	"  --rng                add a virtio entropy device (the host's getrandom)\n"
 	"  --rootfs DIR|IMAGE   run CMD from DIR in the guest: DIR becomes an ext2 disk (made by\n"
-	"                       mke2fs in $TMPDIR, default /var/tmp, and unlinked at once), its\n"
+	"                       mke2fs in $TMPDIR, default /var/tmp, as a file without a name), its\n"
 	"                       root; the kernel defaults to the bundled one.  DIR or an image\n"
 	"                       of the store (\"busybox\": the default one)\n"
 	"  --workdir DIR, --env NAME=VALUE, --hostname NAME, --user UID[:GID]\n"
@@ -59,9 +60,78 @@ struct vm_workload {
 	char *const *env;      /* NULL-terminated NAME=VALUE, or NULL */
 	const char *cwd, *hostname;
 	unsigned uid, gid;
-	char *const *tmpfs;    /* NULL-terminated PATH:OPTIONS, or NULL */
+	const json_t *mounts;  /* the OCI spec's mounts (its tmpfs ones are
+				  made in the guest), or NULL */
 	bool terminal;         /* docker's -t: the console is its terminal */
+	bool readonly;         /* the spec's root.readonly */
 };
+
+/* The guest init's /persona-spec (isolation/microvm/guest/init.c):
+ * NUL-terminated KEY=VALUE records. */
+struct spec_buf {
+	char *data;
+	size_t len, cap;
+	unsigned args, env;
+};
+
+#define GUEST_SPEC_MAX (256 * 1024 - 1)   /* init.c's SPEC_MAX, less one */
+#define GUEST_MAX_ARGS 4096                /* init.c's MAX_ARGS */
+#define GUEST_MAX_ENV 1023                 /* init.c's MAX_ENV, less PATH */
+
+static int spec_add(struct spec_buf *b, const char *key, const char *value, struct perr *err)
+{
+	size_t need = strlen(key) + 1 + strlen(value) + 1;
+
+	if (b->len + need > GUEST_SPEC_MAX)
+		return perr_set(err, 0, "the command, environment and options exceed what the guest init takes "
+				"(%d KiB)", (GUEST_SPEC_MAX + 1) / 1024);
+	if (b->len + need > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		while (cap < b->len + need)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d)
+			return perr_set(err, ENOMEM, "guest spec");
+		b->data = d;
+		b->cap = cap;
+	}
+	b->len += (size_t)sprintf(b->data + b->len, "%s=%s", key, value) + 1;
+	return 0;
+}
+
+/* The spec's tmpfs mounts (OCI runtime-spec config.md "Mounts"), but /dev,
+ * which is the guest kernel's devtmpfs there: their options split here,
+ * as a container's are (rootfs_parse_options), into mount(2) flags and
+ * tmpfs's data. */
+static int spec_add_tmpfs(struct spec_buf *b, const json_t *mounts, struct perr *err)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(mounts, i, m) {
+		const char *type = json_string_value(json_object_get(m, "type"));
+		const char *dest = json_string_value(json_object_get(m, "destination"));
+		unsigned long flags = 0, propagation = 0;
+		bool bind = false, recursive = false;
+		char *data = NULL, hex[32];
+		if (!type || strcmp(type, "tmpfs") || !dest || !strcmp(dest, "/dev"))
+			continue;
+		if (dest[0] != '/')
+			return perr_set(err, 0, "tmpfs \"%s\": the path must be absolute", dest);
+		if (rootfs_parse_options(json_object_get(m, "options"), &flags, &propagation, &bind, &recursive, &data,
+					 err) < 0)
+			return -1;
+		snprintf(hex, sizeof(hex), "%lx", flags);
+		int rc = spec_add(b, "tmpfs.flags", hex, err) < 0 || spec_add(b, "tmpfs.data", data ? data : "", err) < 0 ||
+				 spec_add(b, "tmpfs", dest, err) < 0
+			 ? -1
+			 : 0;
+		free(data);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
 
 /* `name` next to this binary (the build tree), else in
  * ../libexec/persona/ (make install).  -1 when neither exists. */
@@ -81,23 +151,6 @@ static int find_beside_self(const char *name, char *out, size_t len)
 	return access(out, R_OK) == 0 ? 0 : -1;
 }
 
-/* Append " word" to the command line, double-quoted when it holds spaces
- * (the kernel's own rule, next_arg() in lib/cmdline.c). */
-static int cmdline_add(char *buf, size_t len, const char *prefix, const char *word, struct perr *err)
-{
-	size_t used = strlen(buf);
-	bool quote = strchr(word, ' ') || strchr(word, '\t');
-
-	if (strpbrk(word, "\"\n"))
-		return perr_set(err, 0, "\"%s\": a double quote or newline cannot pass the kernel command line",
-				word);
-	int n = snprintf(buf + used, len - used, quote ? " %s\"%s\"" : " %s%s", prefix, word);
-	if (n < 0 || (size_t)n >= len - used)
-		return perr_set(err, 0, "the command, environment and options exceed the kernel command line "
-				"(2047 bytes)");
-	return 0;
-}
-
 static int vm_run_workload(const char *rootfs, const struct vm_workload *w, const struct microvm_config *base,
 			   int *status, struct perr *err)
 {
@@ -110,55 +163,60 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	if (!cfg.kernel) {
 		/* More than one vCPU: the SMP variant of the bundled kernel (the
 		 * uniprocessor one boots faster and sees one CPU). */
-		const char *k = getenv(cfg.vcpus > 1 ? "PERSONA_VM_KERNEL_SMP" : "PERSONA_VM_KERNEL");
-		if (k && *k)
-			snprintf(kernel, sizeof(kernel), "%s", k);
-		else if (cfg.vcpus > 1 && find_beside_self("persona-vmlinux-smp", kernel, sizeof(kernel)) == 0)
+		const char *k = getenv("PERSONA_VM_KERNEL"), *smp = getenv("PERSONA_VM_KERNEL_SMP");
+		if (cfg.vcpus > 1 && smp && *smp)
+			snprintf(kernel, sizeof(kernel), "%s", smp);
+		else if (cfg.vcpus > 1 && !(k && *k) && find_beside_self("persona-vmlinux-smp", kernel, sizeof(kernel)) == 0)
 			;
+		else if (k && *k)
+			snprintf(kernel, sizeof(kernel), "%s", k);
 		else if (find_beside_self("persona-vmlinux", kernel, sizeof(kernel)) < 0)
 			return perr_set(err, 0, "no guest kernel: build the bundled one (make microvm-kernel), "
 					"set PERSONA_VM_KERNEL or give --kernel");
-		else if (cfg.vcpus > 1)
-			fprintf(stderr, "persona: vm: no SMP guest kernel (persona-vmlinux-smp; make microvm-kernel "
-				"builds it): the guest sees one CPU\n");
+		if (cfg.vcpus > 1 && kernel[0] && !strstr(kernel, "-smp") && !(smp && *smp))
+			fprintf(stderr, "persona: vm: %s is not the SMP guest kernel (persona-vmlinux-smp, "
+				"$PERSONA_VM_KERNEL_SMP): the guest may see one CPU\n", kernel);
 		cfg.kernel = kernel;
 	}
 	if (find_beside_self("persona-guest-init", init, sizeof(init)) < 0)
 		return perr_set(err, 0, "persona-guest-init not found next to persona (make builds it)");
-	/* quiet: the console is the workload's output.  rdinit: ours. */
+	/* quiet: the console is the workload's output.  rdinit: ours.  The
+	 * workload goes in the initramfs's /persona-spec, not on this line:
+	 * the kernel would count its words toward its 32 init arguments. */
 	snprintf(cmdline, sizeof(cmdline), "%s", cfg.append ? cfg.append
 			 : "console=ttyS0 quiet loglevel=1 reboot=k panic=-1 rdinit=/persona-init");
-	if (w->hostname && *w->hostname && cmdline_add(cmdline, sizeof(cmdline), "persona.hostname=", w->hostname, err) < 0)
-		return -1;
-	if (w->cwd && *w->cwd && cmdline_add(cmdline, sizeof(cmdline), "persona.workdir=", w->cwd, err) < 0)
-		return -1;
-	if (w->uid || w->gid) {
-		char user[32];
-		snprintf(user, sizeof(user), "%u:%u", w->uid, w->gid);
-		if (cmdline_add(cmdline, sizeof(cmdline), "persona.user=", user, err) < 0)
-			return -1;
-	}
-	for (char *const *e = w->env; e && *e; e++)
-		if (cmdline_add(cmdline, sizeof(cmdline), "persona.env=", *e, err) < 0)
-			return -1;
-	if (w->terminal) {
+	struct spec_buf sb = { 0 };
+	char user[32], size[32];
+	snprintf(user, sizeof(user), "%u:%u", w->uid, w->gid);
+	int bad = spec_add(&sb, "root", "/dev/vda", err) < 0 || spec_add(&sb, "user", user, err) < 0 ||
+		  (w->readonly && spec_add(&sb, "readonly", "1", err) < 0) ||
+		  (w->hostname && *w->hostname && spec_add(&sb, "hostname", w->hostname, err) < 0) ||
+		  (w->cwd && *w->cwd && spec_add(&sb, "workdir", w->cwd, err) < 0);
+	if (!bad && w->terminal) {
 		struct winsize ws = { 0 };
-		char size[32];
 		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
 			ws.ws_row = ws.ws_col = 0;
 		snprintf(size, sizeof(size), "%ux%u", ws.ws_row, ws.ws_col);
-		if (cmdline_add(cmdline, sizeof(cmdline), "persona.tty=", size, err) < 0)
-			return -1;
+		bad = spec_add(&sb, "tty", size, err) < 0;
 	}
-	for (char *const *t = w->tmpfs; t && *t; t++)
-		if (cmdline_add(cmdline, sizeof(cmdline), "persona.tmpfs=", *t, err) < 0)
-			return -1;
-	if (cmdline_add(cmdline, sizeof(cmdline), "persona.root=", "/dev/vda", err) < 0 ||
-	    cmdline_add(cmdline, sizeof(cmdline), "", "--", err) < 0)
+	if (!bad)
+		bad = spec_add_tmpfs(&sb, w->mounts, err) < 0;
+	for (char *const *e = w->env; !bad && e && *e; e++) {
+		if (++sb.env > GUEST_MAX_ENV)
+			bad = perr_set(err, 0, "more than %d environment variables", GUEST_MAX_ENV) < 0;
+		else
+			bad = spec_add(&sb, "env", *e, err) < 0;
+	}
+	for (char *const *a = w->args; !bad && *a; a++) {
+		if (++sb.args > GUEST_MAX_ARGS)
+			bad = perr_set(err, 0, "more than %d arguments", GUEST_MAX_ARGS) < 0;
+		else
+			bad = spec_add(&sb, "arg", *a, err) < 0;
+	}
+	if (bad) {
+		free(sb.data);
 		return -1;
-	for (char *const *a = w->args; *a; a++)
-		if (cmdline_add(cmdline, sizeof(cmdline), "", *a, err) < 0)
-			return -1;
+	}
 	cfg.append = cmdline;
 	cfg.reset_is_failure = true;
 	cfg.split_output = !w->terminal;
@@ -171,9 +229,13 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	const char *tmpdir = getenv("TMPDIR");
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/var/tmp";
-	if (microvm_root_disk(rootfs, tmpdir, VM_ROOT_ROOM, &disk_fd, err) < 0)
+	if (microvm_root_disk(rootfs, tmpdir, VM_ROOT_ROOM, &disk_fd, err) < 0) {
+		free(sb.data);
 		return -1;
-	if (microvm_initramfs(NULL, init, "persona-init", &fd, err) < 0) {
+	}
+	int rc = microvm_initramfs(NULL, init, "persona-init", sb.data, sb.len, "persona-spec", &fd, err);
+	free(sb.data);
+	if (rc < 0) {
 		close(disk_fd);
 		return -1;
 	}
@@ -182,55 +244,10 @@ static int vm_run_workload(const char *rootfs, const struct vm_workload *w, cons
 	cfg.initrd = initrd;
 	cfg.disk = disk;
 	cfg.disk_ro = false;
-	int rc = microvm_run(&cfg, status, err);
+	rc = microvm_run(&cfg, status, err);
 	close(fd);
 	close(disk_fd);
 	return rc;
-}
-
-/* The spec's tmpfs mounts as the guest init takes them, PATH:OPTIONS
- * (mounts[].destination and options, OCI runtime-spec config.md
- * "Mounts"), but /dev, which is the guest kernel's devtmpfs there.  Out:
- * *out, NULL-terminated, strings and array in one allocation. */
-static int spec_tmpfs(const json_t *spec, char ***out, struct perr *err)
-{
-	const json_t *mounts = json_object_get(spec, "mounts"), *m, *o;
-	size_t i, j, n = 0, bytes = 0;
-
-	json_array_foreach(mounts, i, m) {
-		const char *type = json_string_value(json_object_get(m, "type"));
-		const char *dest = json_string_value(json_object_get(m, "destination"));
-		if (!type || strcmp(type, "tmpfs") || !dest || !strcmp(dest, "/dev"))
-			continue;
-		if (strchr(dest, ':'))
-			return perr_set(err, 0, "tmpfs %s: a micro-VM cannot take a path with ':'", dest);
-		n++;
-		bytes += strlen(dest) + 2;
-		json_array_foreach(json_object_get(m, "options"), j, o)
-			bytes += strlen(json_string_value(o) ? json_string_value(o) : "") + 1;
-	}
-	char **v = calloc(1, (n + 1) * sizeof(char *) + bytes);
-	if (!v)
-		return perr_set(err, ENOMEM, "spec");
-	char *p = (char *)(v + n + 1);
-	n = 0;
-	json_array_foreach(mounts, i, m) {
-		const char *type = json_string_value(json_object_get(m, "type"));
-		const char *dest = json_string_value(json_object_get(m, "destination"));
-		if (!type || strcmp(type, "tmpfs") || !dest || !strcmp(dest, "/dev"))
-			continue;
-		v[n++] = p;
-		p = stpcpy(p, dest);
-		*p++ = ':';
-		json_array_foreach(json_object_get(m, "options"), j, o) {
-			if (j)
-				*p++ = ',';
-			p = stpcpy(p, json_string_value(o) ? json_string_value(o) : "");
-		}
-		*p++ = '\0';
-	}
-	*out = v;
-	return 0;
 }
 
 static char **json_strv(const json_t *arr)
@@ -272,11 +289,6 @@ int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char
 		}
 		cfg.memory = (uint64_t)bytes;
 	}
-	char **tmpfs = NULL;
-	if (spec_tmpfs(spec, &tmpfs, &err) < 0) {
-		fprintf(stderr, "persona: vm: %s\n", err.msg);
-		return 125;
-	}
 	args = json_strv(json_object_get(proc, "args"));
 	env = json_strv(json_object_get(proc, "env"));
 	struct vm_workload w = {
@@ -286,8 +298,9 @@ int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char
 		.hostname = json_string_value(json_object_get(spec, "hostname")),
 		.uid = (unsigned)json_integer_value(json_object_get(user, "uid")),
 		.gid = (unsigned)json_integer_value(json_object_get(user, "gid")),
-		.tmpfs = tmpfs,
+		.mounts = json_object_get(spec, "mounts"),
 		.terminal = json_is_true(json_object_get(proc, "terminal")),
+		.readonly = json_is_true(json_object_get(json_object_get(spec, "root"), "readonly")),
 	};
 	fflush(stdout);
 	if (!args || !env)
@@ -298,7 +311,6 @@ int vm_run_spec(const char *rootfs, json_t *spec, const char *kernel, const char
 	}
 	free(args);
 	free(env);
-	free(tmpfs);
 	return status;
 }
 

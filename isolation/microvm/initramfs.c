@@ -132,7 +132,8 @@ static int walk_one(const char *path, const struct stat *sb, int type, struct FT
 	return 0;
 }
 
-int microvm_initramfs(const char *rootfs, const char *init, const char *init_name, int *out_fd, struct perr *err)
+int microvm_initramfs(const char *rootfs, const char *init, const char *init_name, const void *extra,
+		      size_t extra_len, const char *extra_name, int *out_fd, struct perr *err)
 {
 	struct cpio c = { .fd = -1, .err = err };
 	struct stat sb;
@@ -165,6 +166,15 @@ int microvm_initramfs(const char *rootfs, const char *init, const char *init_nam
 	/* Later entries replace earlier ones of the same name. */
 	if (add_entry(&c, init, init_name, &init_sb) < 0)
 		goto out;
+	if (extra) {
+		if (extra_len > UINT32_MAX) {
+			perr_set(err, 0, "initramfs: %s: larger than 4 GiB", extra_name);
+			goto out;
+		}
+		if (header(&c, extra_name, S_IFREG | 0400, 0, 0, 0, (uint32_t)extra_len, 0, 0) < 0 ||
+		    put(&c, extra, extra_len) < 0 || pad4(&c) < 0)
+			goto out;
+	}
 	if (header(&c, "TRAILER!!!", 0, 0, 0, 0, 0, 0, 0) < 0)
 		goto out;
 	*out_fd = c.fd;

@@ -73,19 +73,22 @@ struct microvm_config {
 int microvm_run(const struct microvm_config *cfg, int *status, struct perr *err);
 
 /* An initramfs of the directory `rootfs` (NULL: none) plus the file
- * `init` as `init_name` (e.g. "persona-init") and a /dev/console node: an
+ * `init` as `init_name` (e.g. "persona-init"), a /dev/console node and,
+ * when `extra` is not NULL, `extra_len` bytes from memory as the file
+ * `extra_name` (mode 0400): an
  * uncompressed cpio "newc" archive in a memfd (close-on-exec), so nothing
  * is written to disk; pass "/proc/self/fd/N" as the initrd.  Symbolic
  * links are stored as links, never followed.  Out: *fd.  -1 + err. */
-int microvm_initramfs(const char *rootfs, const char *init, const char *init_name, int *fd, struct perr *err);
+int microvm_initramfs(const char *rootfs, const char *init, const char *init_name, const void *extra,
+		      size_t extra_len, const char *extra_name, int *fd, struct perr *err);
 
 /* An ext2 file system (Linux's fs/ext2, block size 4 KiB, no reserved
  * blocks) holding the directory tree `rootfs` as it is (owners, modes,
  * times, hard links, devices, extended attributes; symbolic links never
  * followed) plus `room` bytes free for the guest's writes, for the
  * guest's root on virtio-blk.  Made by mke2fs(8) -d (e2fsprogs) in a
- * sparse file under `tmpdir`, which is unlinked once open: nothing stays
- * on disk after *fd is closed.  Out: *fd, read-write, close-on-exec; pass
+ * sparse file without a name (O_TMPFILE) in `tmpdir`: nothing stays on
+ * disk once *fd is closed, however persona ends.  Out: *fd, read-write, close-on-exec; pass
  * "/proc/self/fd/N" as the disk.  -1 + err: `rootfs` not a directory,
  * mke2fs missing or failing (its message quoted), `tmpdir` not writable. */
 int microvm_root_disk(const char *rootfs, const char *tmpdir, uint64_t room, int *fd, struct perr *err);

@@ -2,12 +2,12 @@
  * image for virtio-blk (see microvm.h).  The image is made by mke2fs(8)
  * from e2fsprogs (`-d DIR` copies a directory tree: regular files, links,
  * hard links, devices, FIFOs, owners, modes, times and extended
- * attributes), in a sparse temporary file that is unlinked as soon as it
- * is open. */
+ * attributes), in a sparse file without a name (O_TMPFILE). */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +28,13 @@ static int count_one(const char *path, const struct stat *sb, int type, struct F
 	(void)type;
 	(void)ftw;
 	tree_inodes++;
+	/* What the file holds, not its length: mke2fs keeps holes, and a
+	 * sparse file (lastlog for a high UID) may be terabytes long. */
+	uint64_t bytes = (uint64_t)sb->st_size;
+	if (S_ISREG(sb->st_mode) && (uint64_t)sb->st_blocks * 512 < bytes)
+		bytes = (uint64_t)sb->st_blocks * 512;
 	if (S_ISREG(sb->st_mode) || S_ISDIR(sb->st_mode) || S_ISLNK(sb->st_mode))
-		tree_blocks += ((uint64_t)sb->st_size + BLOCK - 1) / BLOCK;
+		tree_blocks += (bytes + BLOCK - 1) / BLOCK;
 	return 0;
 }
 
@@ -108,12 +113,15 @@ static int run_capture(char *const argv[], char *out, size_t len)
 
 int microvm_root_disk(const char *rootfs, const char *tmpdir, uint64_t room, int *out_fd, struct perr *err)
 {
-	char file[4096], size[32], inodes[32], output[2048];
+	char root[PATH_MAX], file[64], size[32], inodes[32], output[2048];
 	struct stat sb;
 	const char *mke2fs;
-	int fd = -1;
 
-	if (stat(rootfs, &sb) < 0)
+	/* The tree mke2fs copies: a symbolic link named as the root is
+	 * followed, so count what it points to. */
+	if (!realpath(rootfs, root))
+		return perr_set(err, errno, "root filesystem %s", rootfs);
+	if (stat(root, &sb) < 0)
 		return perr_set(err, errno, "root filesystem %s", rootfs);
 	if (!S_ISDIR(sb.st_mode))
 		return perr_set(err, ENOTDIR, "root filesystem %s", rootfs);
@@ -122,26 +130,33 @@ int microvm_root_disk(const char *rootfs, const char *tmpdir, uint64_t room, int
 		return perr_set(err, ENOENT, "mke2fs not found: the guest's root disk is made with it "
 				"(apt-get install e2fsprogs)");
 	tree_blocks = tree_inodes = 0;
-	if (nftw(rootfs, count_one, 32, FTW_PHYS) != 0)
+	if (nftw(root, count_one, 32, FTW_PHYS) != 0)
 		return perr_set(err, errno, "root filesystem %s: walking it", rootfs);
 	/* The files' blocks, a tenth more for directories' and indirect
-	 * blocks, then the room; an inode per 64 KiB of room. */
-	uint64_t blocks = tree_blocks + tree_blocks / 10 + 256 + room / BLOCK;
+	 * blocks, the inode tables (128 bytes an inode), then the room; an
+	 * inode per 64 KiB of room. */
 	uint64_t ninodes = tree_inodes + 1024 + room / 65536;
+	uint64_t blocks = tree_blocks + tree_blocks / 10 + 256 + ninodes / (BLOCK / 128) + room / BLOCK;
 	snprintf(size, sizeof(size), "%" PRIu64 "k", blocks * (BLOCK / 1024));
 	snprintf(inodes, sizeof(inodes), "%" PRIu64, ninodes);
 
-	snprintf(file, sizeof(file), "%s/persona-vmroot-XXXXXX", tmpdir);
-	int tmp = mkostemp(file, O_CLOEXEC);
-	if (tmp < 0)
+	/* A file without a name (O_TMPFILE): nothing of it stays on disk,
+	 * whenever and however persona ends.  mke2fs writes it through
+	 * /proc/self/fd/N, the descriptor left open across its exec. */
+	int fd = open(tmpdir, O_TMPFILE | O_RDWR, 0600);
+	if (fd < 0)
 		return perr_set(err, errno, "root disk: cannot create a file in %s", tmpdir);
-	close(tmp);
-	char *argv[] = { (char *)mke2fs, "-q", "-F", "-t", "ext2", "-b", "4096", "-m", "0", "-N", inodes,
-			 "-E", "root_owner=0:0,nodiscard", "-d", (char *)rootfs, file, size, NULL };
+	snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+	/* -I 128: Linux's ext2 reads extended attributes (file capabilities
+	 * among them) from a block of their own only, never from inside a
+	 * larger inode, where mke2fs puts small ones. */
+	char *argv[] = { (char *)mke2fs, "-q", "-F", "-t", "ext2", "-b", "4096", "-I", "128", "-m", "0", "-N", inodes,
+			 "-E", "root_owner=0:0,nodiscard", "-d", root, file, size, NULL };
 	int st = run_capture(argv, output, sizeof(output));
 	if (st < 0) {
 		perr_set(err, errno, "root disk: running %s", mke2fs);
-		goto fail;
+		close(fd);
+		return -1;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		size_t n = strlen(output);
@@ -150,17 +165,14 @@ int microvm_root_disk(const char *rootfs, const char *tmpdir, uint64_t room, int
 		perr_set(err, 0, "root disk: %s -d %s failed (%s %d)%s%s", mke2fs, rootfs,
 			 WIFEXITED(st) ? "status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
 			 n ? ": " : "", output);
-		goto fail;
+		close(fd);
+		return -1;
 	}
-	fd = open(file, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		perr_set(err, errno, "root disk %s", file);
-		goto fail;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		perr_set(err, errno, "root disk");
+		close(fd);
+		return -1;
 	}
-	unlink(file);
 	*out_fd = fd;
 	return 0;
-fail:
-	unlink(file);
-	return -1;
 }

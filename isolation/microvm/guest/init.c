@@ -9,22 +9,23 @@
  * only (arch/x86/entry/syscalls/syscall_64.tbl).
  *
  * The host (runtime/cmd_vm.c) puts it into the initramfs as /persona-init
- * and boots with rdinit=/persona-init.  Its inputs are on the kernel
- * command line (/proc/cmdline), double-quoted where they hold spaces:
- *   persona.hostname=NAME  persona.workdir=DIR  persona.user=UID:GID
- *   persona.env=NAME=VALUE (repeated)
- *   persona.root=DEVICE  persona.rootfstype=TYPE (default ext2)
- *   persona.tty=ROWSxCOLS  (docker's -t: the serial console is the
- *     workload's terminal, its controlling tty, echo and output mapping
- *     left on, stdout and stderr there too; 0x0 when the size is unknown)
- *   persona.tmpfs=PATH[:OPTIONS] (repeated; mount(8)'s flag words such as
- *     nosuid or ro, the rest tmpfs's own, such as size=64m or mode=1777)
- * and the command itself after "--" (read from /proc/cmdline, not from
- * init's argv: the kernel also hands init every parameter it does not
- * know, such as x86's "noxsave").
- * With persona.root, the initramfs holds only this program: it mounts
- * DEVICE (the virtio-blk disk persona made of the image, /dev/vda) and
- * makes it the root, as switch_root(8) does, before anything else.
+ * and boots with rdinit=/persona-init.  Its inputs are in the initramfs's
+ * /persona-spec (not on the kernel command line, where every word after
+ * "--" would also count toward the kernel's 32 init arguments, and a
+ * value could hold the "--" or the whitespace that splits the line):
+ * NUL-terminated records "KEY=VALUE", in order,
+ *   hostname=NAME  workdir=DIR  user=UID:GID  root=DEVICE
+ *   rootfstype=TYPE (default ext2)  readonly=1
+ *   tty=ROWSxCOLS  (docker's -t: the serial console is the workload's
+ *     terminal, its controlling tty, echo and output mapping left on,
+ *     stdout and stderr there too; 0x0 when the size is unknown)
+ *   env=NAME=VALUE (repeated)
+ *   tmpfs.flags=HEX  tmpfs.data=DATA  tmpfs=PATH (the last one mounts a
+ *     tmpfs on PATH with the mount(2) flags and data before it)
+ *   arg=WORD (repeated: the command and its arguments)
+ * With root=, the initramfs holds only this program and the spec: it
+ * mounts DEVICE (the virtio-blk disk persona made of the image, /dev/vda)
+ * and makes it the root, as switch_root(8) does, before anything else.
  * It mounts /proc, /sys, /dev (devtmpfs), /dev/pts and /tmp, sets the
  * hostname, runs the command (stdin and stderr the console, stdout
  * /dev/hvc0 when persona gave that virtio console) with that environment, user and directory
@@ -39,8 +40,9 @@
 
 #define DEBUG_EXIT_PORT 0x501
 #define CONSOLE_READY_PORT 0x502
-#define MAX_ENV 128
-#define MAX_WORDS 512
+#define MAX_ENV 1024
+#define MAX_ARGS 4096
+#define SPEC_MAX (256 * 1024)
 
 #define SYS_read 0
 #define SYS_write 1
@@ -230,33 +232,6 @@ static void mount_one(const char *src, const char *dst, const char *type, unsign
 		say("mount", dst, rc);
 }
 
-/* Split the command line into words as the kernel does (double quotes
- * group, and are removed). */
-static int split_cmdline(char *s, char **words, int max)
-{
-	int n = 0;
-	while (*s && n < max) {
-		while (*s == ' ' || *s == '\n')
-			s++;
-		if (!*s)
-			break;
-		char *out = s, *w = s;
-		bool quoted = false;
-		while (*s && (quoted || (*s != ' ' && *s != '\n'))) {
-			if (*s == '"')
-				quoted = !quoted;
-			else
-				*out++ = *s;
-			s++;
-		}
-		if (*s)
-			s++;
-		*out = '\0';
-		words[n++] = w;
-	}
-	return n;
-}
-
 /* execvp: a name without '/' is looked up in PATH; ENOENT only when no
  * directory has it, another error (EACCES, ENOEXEC) wins over ENOENT. */
 static long exec_path(char **argv, char **envp, const char *path)
@@ -318,7 +293,7 @@ struct winsize_k {
 	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
 
-/* persona.tty=ROWSxCOLS; NULL: no terminal. */
+/* tty=ROWSxCOLS from the spec; NULL: no terminal. */
 static const char *tty_size;
 
 static __attribute__((noreturn)) void run_child(char **cmd, char **env, const char *path, const char *workdir,
@@ -385,69 +360,33 @@ static void mkdir_p(char *path)
 	}
 }
 
-static const struct {
-	const char *word;
-	unsigned long set, clear;
-} mount_flags[] = {
-	{ "ro", MS_RDONLY, 0 },		{ "rw", 0, MS_RDONLY },
-	{ "nosuid", MS_NOSUID, 0 },	{ "suid", 0, MS_NOSUID },
-	{ "nodev", MS_NODEV, 0 },	{ "dev", 0, MS_NODEV },
-	{ "noexec", MS_NOEXEC, 0 },	{ "exec", 0, MS_NOEXEC },
-	{ "sync", MS_SYNCHRONOUS, 0 },	{ "async", 0, MS_SYNCHRONOUS },
-	{ "noatime", MS_NOATIME, 0 },	{ "atime", 0, MS_NOATIME },
-	{ "nodiratime", MS_NODIRATIME, 0 }, { "diratime", 0, MS_NODIRATIME },
-	{ "relatime", MS_RELATIME, 0 }, { "norelatime", 0, MS_RELATIME },
-	{ "strictatime", MS_STRICTATIME, 0 },
-};
-
-/* persona.tmpfs=PATH[:OPTIONS]: the OCI spec's tmpfs mounts (docker's
- * --tmpfs, /dev/shm).  A failure ends the VM before the workload, as a
+/* tmpfs=PATH: the OCI spec's tmpfs mounts (docker's --tmpfs,
+ * /dev/shm), their options already split by the host into mount(2) flags
+ * and tmpfs's data.  A failure ends the VM before the workload, as a
  * container that cannot be made never starts. */
-static void mount_tmpfs(char *arg)
+static void mount_tmpfs(char *path, unsigned long flags, const char *data)
 {
-	static char data[1024];
-	char *opts = arg;
-	unsigned long flags = 0;
-	size_t used = 0;
-
-	while (*opts && *opts != ':')
-		opts++;
-	if (*opts)
-		*opts++ = '\0';
-	while (*opts) {
-		char *w = opts;
-		while (*opts && *opts != ',')
-			opts++;
-		if (*opts)
-			*opts++ = '\0';
-		bool flag = false;
-		for (size_t i = 0; i < sizeof(mount_flags) / sizeof(mount_flags[0]); i++)
-			if (str_eq(w, mount_flags[i].word)) {
-				flags = (flags | mount_flags[i].set) & ~mount_flags[i].clear;
-				flag = true;
-			}
-		size_t len = str_len(w);
-		if (!flag && *w && used + len + 2 < sizeof(data)) {
-			if (used)
-				data[used++] = ',';
-			memcpy(data + used, w, len);
-			used += len;
-		}
-	}
-	data[used] = '\0';
-	mkdir_p(arg);
-	long rc = sys6(SYS_mount, (long)"tmpfs", (long)arg, (long)"tmpfs", (long)flags, (long)data, 0);
+	mkdir_p(path);
+	long rc = sys6(SYS_mount, (long)"tmpfs", (long)path, (long)"tmpfs", (long)flags, (long)data, 0);
 	if (rc < 0) {
-		say("cannot mount a tmpfs on", arg, rc);
+		say("cannot mount a tmpfs on", path, rc);
 		report(125);
 	}
+}
+
+static unsigned long parse_hex(const char *s)
+{
+	unsigned long v = 0;
+	for (; *s; s++)
+		v = v * 16 + (unsigned long)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
+	return v;
 }
 
 /* Make the file system on `dev` the root: mount it on /newroot (devtmpfs
  * lends the device node), drop the initramfs's /proc and /dev, move the
  * mount onto / and chroot there.  The initramfs stays underneath, one
  * small file.  Any failure ends the VM: no root, no workload. */
-static void switch_root(const char *dev, const char *type)
+static void switch_root(const char *dev, const char *type, bool readonly)
 {
 	long rc;
 
@@ -455,7 +394,7 @@ static void switch_root(const char *dev, const char *type)
 	sys(SYS_mkdir, "/newroot", 0755, 0);
 	/* noatime: the disk is the run's own, and every atime update would
 	 * be an inode written back. */
-	rc = sys6(SYS_mount, (long)dev, (long)"/newroot", (long)type, MS_NOATIME, 0, 0);
+	rc = sys6(SYS_mount, (long)dev, (long)"/newroot", (long)type, MS_NOATIME | (readonly ? MS_RDONLY : 0), 0, 0);
 	if (rc < 0) {
 		say("cannot mount the root file system", dev, rc);
 		report(125);
@@ -473,35 +412,41 @@ static void switch_root(const char *dev, const char *type)
 
 static __attribute__((noreturn, used)) void init_main(void)
 {
-	static char cmdline[8192];
-	static char *words[MAX_WORDS + 1], *env[MAX_ENV + 2];
+	static char spec[SPEC_MAX];
+	static char *args[MAX_ARGS + 1], *env[MAX_ENV + 2];
 	const char *hostname = "persona", *workdir = "/";
 	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	static char path_env[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	unsigned uid = 0, gid = 0;
-	int nenv = 1;
-	char **cmd = 0;
+	int nenv = 1, nargs = 0;
 
-	mount_one("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
-	long fd = sys(SYS_open, "/proc/cmdline", O_RDONLY, 0);
+	/* The spec, from the initramfs, before the root changes. */
+	long len = -1, fd = sys(SYS_open, "/persona-spec", O_RDONLY, 0);
 	if (fd >= 0) {
-		long n = sys(SYS_read, fd, cmdline, sizeof(cmdline) - 1);
-		cmdline[n > 0 ? n : 0] = '\0';
+		len = 0;
+		for (long n; len < SPEC_MAX && (n = sys(SYS_read, fd, spec + len, SPEC_MAX - len)) > 0;)
+			len += n;
 		sys(SYS_close, fd, 0, 0);
 	}
-	int nw = split_cmdline(cmdline, words, MAX_WORDS);
-	words[nw] = 0;
-	const char *root = 0, *rootfstype = "ext2";
-	for (int i = 0; i < nw && !str_eq(words[i], "--"); i++) {
-		if (has_prefix(words[i], "persona.root="))
-			root = words[i] + 13;
-		else if (has_prefix(words[i], "persona.rootfstype="))
-			rootfstype = words[i] + 19;
-		else if (has_prefix(words[i], "persona.tty="))
-			tty_size = words[i] + 12;
+	if (len <= 0 || len >= SPEC_MAX || spec[len - 1] != '\0') {
+		say("no usable /persona-spec in the initramfs", NULL, fd < 0 ? fd : 0);
+		report(125);
 	}
+	const char *root = 0, *rootfstype = "ext2";
+	bool readonly = false;
+	for (char *r = spec; r < spec + len; r += str_len(r) + 1) {
+		if (has_prefix(r, "root="))
+			root = r + 5;
+		else if (has_prefix(r, "rootfstype="))
+			rootfstype = r + 11;
+		else if (has_prefix(r, "readonly="))
+			readonly = str_eq(r + 9, "1");
+		else if (has_prefix(r, "tty="))
+			tty_size = r + 4;
+	}
+	mount_one("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
 	if (root)
-		switch_root(root, rootfstype);
+		switch_root(root, rootfstype, readonly);
 	mount_one("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
 	mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
 	mount_one("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "mode=0620,ptmxmode=0666");
@@ -522,42 +467,49 @@ static __attribute__((noreturn, used)) void init_main(void)
 		__asm__ volatile("outb %0, %1" : : "a"((uint8_t)1), "Nd"((uint16_t)CONSOLE_READY_PORT));
 
 	env[0] = path_env;
-	for (int i = 0; i < nw; i++) {
-		char *w = words[i];
-		if (str_eq(w, "--")) {
-			cmd = &words[i + 1];
-			break;
-		}
-		if (has_prefix(w, "persona.hostname="))
-			hostname = w + 17;
-		else if (has_prefix(w, "persona.workdir="))
-			workdir = w + 16;
-		else if (has_prefix(w, "persona.user=")) {
-			const char *s = w + 13;
-			uid = parse_uint(&s);
-			if (*s == ':') {
-				s++;
-				gid = parse_uint(&s);
+	unsigned long tmpfs_flags = 0;
+	const char *tmpfs_data = "";
+	for (char *r = spec; r < spec + len; r += str_len(r) + 1) {
+		if (has_prefix(r, "hostname="))
+			hostname = r + 9;
+		else if (has_prefix(r, "workdir="))
+			workdir = r + 8;
+		else if (has_prefix(r, "user=")) {
+			const char *u = r + 5;
+			uid = parse_uint(&u);
+			if (*u == ':') {
+				u++;
+				gid = parse_uint(&u);
 			}
-		} else if (has_prefix(w, "persona.tmpfs=")) {
-			mount_tmpfs(w + 14);
-		} else if (has_prefix(w, "persona.env=") && nenv < MAX_ENV) {
-			if (has_prefix(w + 12, "PATH=")) {
-				env[0] = w + 12;
-				path = w + 17;
+		} else if (has_prefix(r, "tmpfs.flags=")) {
+			tmpfs_flags = parse_hex(r + 12);
+		} else if (has_prefix(r, "tmpfs.data=")) {
+			tmpfs_data = r + 11;
+		} else if (has_prefix(r, "tmpfs=")) {
+			mount_tmpfs(r + 6, tmpfs_flags, tmpfs_data);
+			tmpfs_flags = 0;
+			tmpfs_data = "";
+		} else if (has_prefix(r, "env=") && nenv < MAX_ENV) {
+			if (has_prefix(r + 4, "PATH=")) {
+				env[0] = r + 4;
+				path = r + 9;
 			} else {
-				env[nenv++] = w + 12;
+				env[nenv++] = r + 4;
 			}
+		} else if (has_prefix(r, "arg=") && nargs < MAX_ARGS) {
+			args[nargs++] = r + 4;
 		}
 	}
 	env[nenv] = 0;
+	args[nargs] = 0;
 	long rc = sys(SYS_sethostname, hostname, str_len(hostname), 0);
 	if (rc < 0)
 		say("cannot set the hostname", hostname, rc);
-	if (!cmd || !cmd[0]) {
-		say("no command given (after \"--\" on the kernel command line)", NULL, 0);
+	if (!nargs) {
+		say("no command given (no arg= in /persona-spec)", NULL, 0);
 		report(125);
 	}
+	char **cmd = args;
 
 	long child = sys(SYS_fork, 0, 0, 0);
 	if (child < 0) {
