@@ -84,22 +84,32 @@ echo vb-1
 dd if=/dev/vda of=/dev/null bs=512 count=$(($1 + 1)) iflag=direct 2>/dev/null
 echo vb-2
 VB
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$tmp/initramfs.cpio" || exit 1
+# The workload, as persona gives it to its guest init: /persona-spec,
+# NUL-terminated KEY=VALUE records (guest/init.c).
+cpio_of() { # DIR OUT
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2"
+}
+printf 'user=0:0\0arg=/bin/echo\0arg=bench-done\0' > "$root/persona-spec"
+cpio_of "$root" "$tmp/initramfs.cpio" || exit 1
+printf 'user=0:0\0arg=/bin/sh\0arg=/vbench\0arg=%s\0' "$REQS" > "$root/persona-spec"
+cpio_of "$root" "$tmp/vbench.cpio" || exit 1
+rm "$root/persona-spec"
 # The disk root, as `persona vm run --rootfs` and `persona run --isolation
 # vm` boot since they stopped unpacking the whole root: the same tree as an
 # ext2 disk, made by the mke2fs command persona runs (rootdisk.c, 1 GiB of
 # room), and an initramfs of the guest init alone, which mounts /dev/vda
-# and switches to it (persona.root=).
+# and switches to it (root= in its spec).
 rm "$root/persona-init" "$root/dev/console"
 chown -R 0:0 "$root"
 : > "$tmp/root.ext2"
-mke2fs -q -F -t ext2 -b 4096 -m 0 -N $(( $(find "$root" | wc -l) + 1024 + 16384 )) \
+mke2fs -q -F -t ext2 -b 4096 -I 128 -m 0 -N $(( $(find "$root" | wc -l) + 1024 + 16384 )) \
 	-E root_owner=0:0,nodiscard -d "$root" "$tmp/root.ext2" $(( $(du -sk "$root" | cut -f1) * 11 / 10 + 1024 + 1048576 ))k ||
 	{ echo "microvm bench: mke2fs failed" >&2; exit 1; }
 mkdir -p "$tmp/tiny/dev"
 mknod -m 600 "$tmp/tiny/dev/console" c 5 1
 cp "$build/persona-guest-init" "$tmp/tiny/persona-init"
-(cd "$tmp/tiny" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$tmp/tiny.cpio" || exit 1
+printf 'root=/dev/vda\0user=0:0\0arg=/bin/echo\0arg=bench-done\0' > "$tmp/tiny/persona-spec"
+cpio_of "$tmp/tiny" "$tmp/tiny.cpio" || exit 1
 rm -rf "$root" "$tmp/tiny"
 initrd=$tmp/initramfs.cpio
 
@@ -110,8 +120,7 @@ initrd=$tmp/initramfs.cpio
 pvm=""
 [ -d /sys/module/kvm_pvm ] && pvm=" noxsave clearcpuid=smap,popcnt,cx16,erms,fsrm rodata=off no-kvm-hypercall"
 head="console=ttyS0 earlyprintk=serial loglevel=6 reboot=k panic=-1 rdinit=/persona-init"
-work="-- /bin/echo bench-done"
-line="$head$pvm $work"
+line="$head$pvm"
 
 # QEMU's microvm: the legacy 8250 on the ISA bus, the PIC and PIT as
 # persona has, no ACPI (the bundled kernel has none), no command-line
@@ -177,14 +186,14 @@ for mode in initramfs disk; do
 		for vmm in persona qemu; do
 			# persona appends $pvm itself: both guests get $line.
 			if [ $mode = initramfs ] && [ $vmm = persona ]; then
-				run persona_cmd "$kernel" "$initrd" "$head $work"
+				run persona_cmd "$kernel" "$initrd" "$head"
 			elif [ $mode = initramfs ]; then
 				run qemu_cmd "$kernel" "$initrd" "$line"
 			elif [ $vmm = persona ]; then
-				run persona_cmd "$kernel" "$tmp/tiny.cpio" "$head persona.root=/dev/vda $work" \
+				run persona_cmd "$kernel" "$tmp/tiny.cpio" "$head" \
 					--disk "$tmp/root.ext2"
 			else
-				run qemu_cmd "$kernel" "$tmp/tiny.cpio" "$head persona.root=/dev/vda $qdisk$pvm $work" \
+				run qemu_cmd "$kernel" "$tmp/tiny.cpio" "$head $qdisk$pvm" \
 					-global virtio-mmio.force-legacy=false \
 					-drive "id=d0,file=$tmp/root.ext2,format=raw,if=none,cache=none,aio=native" \
 					-device virtio-blk-device,drive=d0
@@ -219,12 +228,11 @@ fi
 # IRQ 12), before the kvm_pvm parameters as persona places them.
 if [ "$VIRTIO" = 1 ]; then
 	dd if=/dev/zero of="$tmp/disk" bs=1M count=1 status=none
-	vwork="-- /bin/sh /vbench $REQS"
 	for vmm in persona qemu; do
 		if [ $vmm = persona ]; then
-			run persona_cmd "$kernel" "$initrd" "$head $vwork" --disk "$tmp/disk,ro"
+			run persona_cmd "$kernel" "$tmp/vbench.cpio" "$head" --disk "$tmp/disk,ro"
 		else
-			run qemu_cmd "$kernel" "$initrd" "$head $qdisk$pvm $vwork" \
+			run qemu_cmd "$kernel" "$tmp/vbench.cpio" "$head $qdisk$pvm" \
 				-global virtio-mmio.force-legacy=false \
 				-drive "id=d0,file=$tmp/disk,format=raw,if=none,readonly=on,cache=none,aio=native" \
 				-device virtio-blk-device,drive=d0
