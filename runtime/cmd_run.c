@@ -334,6 +334,21 @@ static const char *auto_isolation(void)
 
 /* Create, start and wait, as the container's parent.  `report` (-d): a
  * pipe to the waiting `persona run` for the outcome of create and start. */
+/* The run has ended (the monitor filled in its status): --rm removes its
+ * state, else the state is saved, under the state lock. */
+static void state_record_end(struct state *st)
+{
+	struct perr err = { 0 };
+	int lock = state_lock(st, &err);
+
+	if (st->autoremove)
+		state_remove(st, &err);
+	else
+		state_save(st, &err);
+	if (lock >= 0)
+		close(lock);
+}
+
 static int run_container(struct state *st, json_t *spec, const struct run_opts *o, int report)
 {
 	struct container c = { .st = st, .spec = spec, .stdio = { -1, -1, -1 }, .log_fd = -1,
@@ -375,13 +390,7 @@ static int run_container(struct state *st, json_t *spec, const struct run_opts *
 		close(devnull);
 	if (logfd >= 0)
 		close(logfd);
-	int lock = state_lock(st, &err);
-	if (st->autoremove)
-		state_remove(st, &err);
-	else
-		state_save(st, &err);
-	if (lock >= 0)
-		close(lock);
+	state_record_end(st);
 	return status;
 fail:
 	container_release(&c);
@@ -587,13 +596,7 @@ static int run_vm(struct state *st, json_t *spec, const struct run_opts *o, int 
 	st->exit_code = status;
 	snprintf(st->status, sizeof(st->status), "stopped");
 	state_now(st->finished);
-	int lock = state_lock(st, &err);
-	if (st->autoremove)
-		state_remove(st, &err);
-	else
-		state_save(st, &err);
-	if (lock >= 0)
-		close(lock);
+	state_record_end(st);
 	return status;
 }
 
